@@ -14,6 +14,7 @@ def alembic_config(database_url: str) -> Config:
     """An Alembic config that needs no alembic.ini: the script folder is this package."""
     config = Config()
     config.set_main_option("script_location", str(HERE))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(HERE / "versions"))
     config.attributes["database_url"] = database_url
     return config

@@ -1,0 +1,62 @@
+"""`python -m bot …`: serve (everything, for `make run`), web, worker, db upgrade, create-admin,
+create-token. Settings come from the environment (see README)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from config.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="web, worker, Redis and the WeChat stand-in")
+    serve.add_argument("--web-processes", type=int, default=2)
+    web = commands.add_parser("web", help="the web app under gunicorn")
+    web.add_argument("--workers", type=int, default=None, help="default: one per core")
+    web.add_argument("--bind", default=None, help="default: 127.0.0.1:$PORT")
+    commands.add_parser("worker", help="an rq worker with its scheduler and sweeper")
+    database = commands.add_parser("db", help="database schema")
+    database.add_argument("action", choices=["upgrade"])
+    admin = commands.add_parser("create-admin", help="a dashboard account")
+    admin.add_argument("name")
+    admin.add_argument("--password", help="default: ask, or generate and print one")
+    admin.add_argument("--scope", help="street:CODE or community:CODE (default: district)")
+    token = commands.add_parser("create-token", help="print a new API token for an admin")
+    token.add_argument("name")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = Settings.from_env()
+    if args.command == "serve":
+        from bot.serve import serve as run_serve
+
+        return run_serve(settings, web_processes=args.web_processes)
+    if args.command == "web":
+        from bot.gunicorn_app import run_gunicorn
+
+        return run_gunicorn(settings, workers=args.workers, bind=args.bind)
+    if args.command == "worker":
+        from workers.runner import run_worker
+
+        run_worker(settings)
+        return 0
+    if args.command == "db":
+        from cases.migrations import upgrade
+
+        upgrade(settings.database_url)
+        print(f"database schema is up to date ({settings.database_url.split('@')[-1]})")
+        return 0
+    from bot.admin_cli import create_admin_command, create_token_command
+
+    if args.command == "create-admin":
+        return create_admin_command(settings, args.name, args.password, args.scope)
+    return create_token_command(settings, args.name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

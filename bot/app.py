@@ -1,0 +1,62 @@
+"""The Flask application factory: the webhook, health check and admin dashboard."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from bot.services import Services
+from config.settings import Settings
+
+MAX_BODY = 64 * 1024  # WeChat's messages are a few KiB; anything bigger is not from WeChat
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, warm: bool = True) -> Flask:
+    """Build the app from `settings` (default: the environment). `warm` loads the intent
+    model now, so that the first resident does not wait for it."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    svc = Services.from_settings(settings)
+    app.extensions["gridbot"] = svc
+    if settings.demo:
+        log.warning("gridbot runs on DEMO WeChat credentials: set WECHAT_TOKEN and friends")
+
+    from bot import health, webhook
+
+    app.register_blueprint(webhook.blueprint)
+    app.register_blueprint(health.blueprint)
+    try:
+        import admin
+    except ImportError:  # pragma: no cover - admin/ is optional until it lands
+        admin = None  # type: ignore[assignment]
+    if admin is not None and hasattr(admin, "init_app"):
+        admin.init_app(app)
+
+    @app.errorhandler(HTTPException)
+    def plain_http_error(error: HTTPException) -> Response:
+        """Short plain answers (413 for big bodies, 405 …), never an HTML trace."""
+        if request.path == "/wechat":
+            log.warning("wechat %s rejected (%s): %s", request.method, error.code, error.name)
+        return Response(error.name.lower(), status=error.code or 500, mimetype="text/plain")
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unexpected error")
+        return Response("internal error", status=500, mimetype="text/plain")
+
+    if warm:
+        _ = svc.analyzer
+    return app

@@ -1,0 +1,74 @@
+"""Answering WeChat's retries: the first try claims the message's key in Redis, and leaves
+its reply there; a retry (possibly arriving while the first try still runs, possibly in
+another process) finds the claim and waits briefly for that reply instead of acting again.
+
+When Redis is unreachable every method degrades to "unknown" and the unique dedup_key in
+the database becomes the guard (see bot.inbox)."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+
+import redis
+
+log = logging.getLogger(__name__)
+
+PENDING = b"\x00pending"
+CLAIM_TTL = 60  # seconds a claim without a reply stands (WeChat retries within ~15 s)
+REPLY_TTL = 3600
+
+
+class Claim(enum.Enum):
+    OURS = "ours"  # first sight of this message: handle it
+    TAKEN = "taken"  # another try has it: wait for its reply
+    UNKNOWN = "unknown"  # Redis did not answer: fall back to the database
+
+
+class ReplyCache:
+    def __init__(self, conn: redis.Redis, prefix: str = "gridbot") -> None:
+        self.conn = conn
+        self.prefix = prefix
+
+    def _key(self, dedup_key: str) -> str:
+        return f"{self.prefix}:inbound:{dedup_key}"
+
+    def claim(self, dedup_key: str) -> Claim:
+        try:
+            won = self.conn.set(self._key(dedup_key), PENDING, nx=True, ex=CLAIM_TTL)
+        except redis.RedisError as exc:
+            log.warning("redis unavailable for dedup (%s); using the database", exc)
+            return Claim.UNKNOWN
+        return Claim.OURS if won else Claim.TAKEN
+
+    def reply(self, dedup_key: str) -> str | None:
+        """The reply the first try gave, or None while it is still pending."""
+        try:
+            value = self.conn.get(self._key(dedup_key))
+        except redis.RedisError:
+            return None
+        if value is None or value == PENDING:
+            return None
+        return bytes(value).decode("utf-8")
+
+    def wait(self, dedup_key: str, timeout: float, interval: float = 0.05) -> str | None:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.reply(dedup_key)
+            if found is not None or time.monotonic() >= deadline:
+                return found
+            time.sleep(interval)
+
+    def store(self, dedup_key: str, reply: str) -> None:
+        try:
+            self.conn.set(self._key(dedup_key), reply.encode("utf-8"), ex=REPLY_TTL)
+        except redis.RedisError as exc:
+            log.warning("could not cache the reply for %s: %s", dedup_key, exc)
+
+    def release(self, dedup_key: str) -> None:
+        """Give up a claim whose message was never stored, so a retry may try again."""
+        try:
+            self.conn.delete(self._key(dedup_key))
+        except redis.RedisError:
+            pass

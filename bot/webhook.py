@@ -1,0 +1,81 @@
+"""GET and POST /wechat: the only door WeChat knocks on.
+
+Every rejection is logged with its reason and answered with a short status, never a
+traceback; a retry of a message gets the first reply (bot.inbox)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, Response, current_app, request
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.replies import TextReply
+
+from bot.inbox import Inbox
+from bot.protocol import Inbound, Rejected, read_message, verify_request
+from bot.services import services
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("wechat", __name__)
+
+
+def _crypto() -> WeChatCrypto | None:
+    """One WeChatCrypto per app (the key is decoded once)."""
+    app = current_app
+    if "gridbot.crypto" not in app.extensions:
+        settings = services().settings
+        app.extensions["gridbot.crypto"] = (
+            WeChatCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_app_id)
+            if settings.wechat_aes_key
+            else None
+        )
+    return app.extensions["gridbot.crypto"]  # type: ignore[no-any-return]
+
+
+def _reject(error: Rejected) -> Response:
+    log.warning(
+        "wechat %s rejected (%s): %s from %s",
+        request.method,
+        error.status,
+        error.reason,
+        request.remote_addr,
+    )
+    text = {400: "bad request", 403: "forbidden", 413: "too large"}.get(error.status, "error")
+    return Response(text, status=error.status, mimetype="text/plain")
+
+
+@blueprint.get("/wechat")
+def verify() -> Response:
+    """WeChat's URL check when the operator saves the server address: echo echostr."""
+    settings = services().settings
+    try:
+        verify_request(request.args, settings.wechat_token, settings.signature_window)
+    except Rejected as error:
+        return _reject(error)
+    return Response(request.args.get("echostr", ""), mimetype="text/plain")
+
+
+@blueprint.post("/wechat")
+def receive() -> Response:
+    svc = services()
+    settings = svc.settings
+    try:
+        verify_request(request.args, settings.wechat_token, settings.signature_window)
+        inbound = read_message(request.get_data(cache=False), request.args, _crypto())
+    except Rejected as error:
+        return _reject(error)
+    text = Inbox(svc).answer(inbound)
+    return _render(inbound, text)
+
+
+def _render(inbound: Inbound, text: str) -> Response:
+    """The reply as WeChat wants it: "success" for none, XML, encrypted when the message was."""
+    if not text:
+        return Response("success", mimetype="text/plain")
+    xml = TextReply(message=inbound.message, content=text).render()
+    if inbound.encrypted:
+        crypto = _crypto()
+        assert crypto is not None  # read_message refused encrypted input without a key
+        xml = crypto.encrypt_message(xml, request.args["nonce"], str(int(time.time())))
+    return Response(xml, mimetype="application/xml")

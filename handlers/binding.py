@@ -1,0 +1,71 @@
+"""Binding: the resident's address, so that later reports need not say where.
+`绑定 铝厂小区 3号楼2单元501`, or a guided version; `我的信息` shows it; `解绑` removes it."""
+
+from __future__ import annotations
+
+from handlers.places import Place, describe, place_of_resident, place_of_slots
+from handlers.registry import handles
+from handlers.turn import Context, Reply, Turn
+
+
+@handles("command", "绑定", "绑定住址", "绑定地址")
+def bind(ctx: Context, turn: Turn) -> Reply:
+    rest = turn.text.strip()[len(turn.text.split()[0]) :] if turn.text.split() else ""
+    if not rest.strip():
+        ctx.dialogue.start("bind", place={})
+        return Reply(ctx.say("binding.ask", courtyards=_names(ctx)))
+    return _bind_from(ctx, rest, Place())
+
+
+@handles("step", "bind")
+def bind_answer(ctx: Context, turn: Turn) -> Reply:
+    state = ctx.dialogue.state or {}
+    return _bind_from(ctx, turn.text, Place(**state.get("place", {})))
+
+
+def _bind_from(ctx: Context, text: str, known: Place) -> Reply:
+    slots = ctx.analyzer.extract_slots(text)
+    place = place_of_slots(slots).merged(known)
+    if not place.complete:
+        ctx.dialogue.start("bind", place=place.as_dict())
+        key = "binding.ask_building" if place.courtyard else "binding.ask"
+        return Reply(ctx.say(key, courtyards=_names(ctx)))
+    resident = ctx.resident
+    resident.courtyard, resident.building = place.courtyard, place.building
+    resident.unit, resident.room = place.unit, place.room
+    if slots.phone:
+        resident.phone = slots.phone
+    ctx.dialogue.clear()
+    return Reply(ctx.say("binding.done", place=describe(ctx.org, place)))
+
+
+@handles("command", "我的信息", "我的住址")
+def my_info(ctx: Context, turn: Turn) -> Reply:
+    place = place_of_resident(ctx.resident)
+    if not place.courtyard:
+        return Reply(ctx.say("binding.none"))
+    phone = ctx.resident.phone
+    masked = (
+        f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else ctx.say("binding.no_phone")
+    )
+    return Reply(ctx.say("binding.info", place=describe(ctx.org, place), phone=masked))
+
+
+@handles("command", "解绑", "解除绑定")
+def unbind(ctx: Context, turn: Turn) -> Reply:
+    resident = ctx.resident
+    resident.courtyard = resident.building = resident.unit = resident.room = None
+    resident.phone = None
+    return Reply(ctx.say("binding.removed"))
+
+
+@handles("command", "取消")
+def cancel(ctx: Context, turn: Turn) -> Reply:
+    """Ends any dialogue; reports already opened stay open (a case is never lost)."""
+    had = ctx.dialogue.step is not None
+    ctx.dialogue.clear()
+    return Reply(ctx.say("dialogue.cancelled" if had else "dialogue.nothing_to_cancel"))
+
+
+def _names(ctx: Context) -> str:
+    return "、".join(unit.name for unit in ctx.org.courtyards[:6])

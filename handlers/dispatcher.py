@@ -1,0 +1,121 @@
+"""Which conversation answers a turn, in one place.
+
+Order: events; `取消`; staff commands from staff; resident commands (绑定 …); a pending
+dialogue step; a rating reply; photos, voice and locations; then the intent model. The
+apology when a handler raises lives here, not in every handler."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Protocol
+
+import redis
+from sqlalchemy.orm import Session
+
+from cases.clock import utcnow
+from cases.context import Domain
+from cases.queries import get_or_create_resident
+from config.settings import Settings
+from config.wording import Wording
+from handlers import registry
+from handlers.dialogue import Dialogue
+from handlers.turn import Context, Reply, Turn
+
+log = logging.getLogger(__name__)
+CANCEL_WORDS = {"取消", "算了", "退出"}
+COMMAND_RE = re.compile(r"^\s*(\S+?)(?:\s+|$)")
+
+
+class HandlerServices(Protocol):
+    settings: Settings
+    domain: Domain
+    wording: Wording
+    redis: redis.Redis
+
+    @property
+    def analyzer(self) -> Any: ...
+
+
+def respond(services: HandlerServices, session: Session, turn: Turn) -> Reply:
+    """The reply to `turn`; its changes are in `session`, which the caller commits."""
+    registry.load()
+    now = turn.at or utcnow()
+    resident = get_or_create_resident(session, turn.openid, now)
+    if turn.kind != "event":
+        resident.last_message_at = now
+    ctx = Context(
+        session=session,
+        org=services.domain.org,
+        policy=services.domain.policy,
+        wording=services.wording,
+        analyzer=services.analyzer,
+        dialogue=Dialogue(services.redis, turn.openid, services.settings.queue_prefix),
+        resident=resident,
+        now=now,
+    )
+    handler = choose(ctx, turn)
+    try:
+        with session.begin_nested():
+            return handler(ctx, turn)
+    except Exception:
+        log.exception("handler %s failed on inbound %s", handler.__name__, turn.inbound_id)
+        return Reply(ctx.say("webhook.sorry"))
+
+
+def choose(ctx: Context, turn: Turn) -> registry.Handler:
+    text = turn.text.strip()
+    if turn.kind == "event":
+        return registry.route("event", turn.event) or _route("builtin", "quiet_event")
+    if turn.kind == "unknown":
+        return _route("builtin", "unsupported")
+    if text in CANCEL_WORDS:
+        return _route("command", "取消")
+    word = _first_word(text)
+    if word and ctx.org.is_staff(turn.openid):
+        staff = registry.route("staff", word)
+        if staff is not None:
+            return staff
+    if word:
+        command = registry.route("command", word)
+        if command is not None:
+            return command
+    step = ctx.dialogue.step
+    if step and text:
+        ctx.analysis = ctx.analyzer.analyze(text)
+        if ctx.analysis.intent == "emergency":  # never lost inside another dialogue
+            return _route("intent", "emergency")
+        handler = registry.route("step", step)
+        if handler is not None:
+            return handler
+    rating = registry.route("command", "评价")
+    if text and rating is not None and _looks_like_rating(text):
+        return rating
+    if turn.kind in ("image", "video", "shortvideo", "location") or (
+        turn.kind == "voice" and not text
+    ):
+        return _route("media", turn.kind)
+    if turn.kind == "link":
+        return _route("builtin", "link")
+    return _route("builtin", "classify")
+
+
+def _first_word(text: str) -> str:
+    match = COMMAND_RE.match(text)
+    return match.group(1) if match else ""
+
+
+RATING_RE = re.compile(
+    r"^(?:[1-5一二三四五]\s*(?:分|星)?|非常满意|满意|基本满意|不满意|很不满意)[。！!]?$"
+)
+
+
+def _looks_like_rating(text: str) -> bool:
+    return bool(RATING_RE.match(text))
+
+
+def _route(kind: str, name: str) -> registry.Handler:
+    handler = registry.route(kind, name)
+    if handler is None:
+        raise LookupError(f"no handler registered for {kind} {name}")
+    return handler

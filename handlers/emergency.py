@@ -1,0 +1,109 @@
+"""The one-key call: an emergency case opened at once, with safety advice and the number to
+call, even before we know where (the binding, else we ask while the case is already open)."""
+
+from __future__ import annotations
+
+import re
+
+from cases import lifecycle
+from cases.followups import Followup
+from cases.models import Case
+from handlers.places import Place, describe, place_of_resident, place_of_slots
+from handlers.registry import handles
+from handlers.reporting import attach_pending, attach_turn_media, holder_of, place_for
+from handlers.turn import Context, Reply, Turn
+
+FIRE = re.compile(r"火|烟|燃气|煤气|天然气|气味|爆炸|电线.*(冒|烧)")
+POLICE = re.compile(r"打架|打人|斗殴|持刀|砍|杀|抢|偷|家暴|失踪|走失|不见了|找不到|拐")
+
+
+def advice_key(text: str) -> str:
+    """Which number to call: 119 for fire or gas, 110 for violence or a missing person, else 120."""
+    if FIRE.search(text):
+        return "emergency.advice_fire"
+    if POLICE.search(text):
+        return "emergency.advice_police"
+    return "emergency.advice_medical"
+
+
+@handles("intent", "emergency")
+def emergency(ctx: Context, turn: Turn) -> Reply:
+    return open_emergency(ctx, turn, place_for(ctx, ctx.analysis.slots), turn.text)
+
+
+@handles("menu", "ONE_KEY_CALL")
+def one_key_call(ctx: Context, turn: Turn) -> Reply:
+    text = ctx.say("emergency.one_key_text")
+    return open_emergency(ctx, turn, place_of_resident(ctx.resident), text)
+
+
+def open_emergency(ctx: Context, turn: Turn, place: Place, text: str) -> Reply:
+    slots = ctx.analysis.slots if ctx.analysis is not None else None
+    case = lifecycle.open_case(
+        ctx.session,
+        ctx.policy,
+        ctx.resident,
+        lifecycle.NewCase(
+            intent="emergency",
+            text=text,
+            address=place.address(ctx.org),
+            building=place.building,
+            unit=place.unit,
+            room=place.room,
+            phone=getattr(slots, "phone", None) or ctx.resident.phone,
+            urgent=True,
+        ),
+        now=ctx.now,
+    )
+    followups = [Followup.dispatch(case.id, case.stage)]
+    followups += attach_pending(ctx, case) + attach_turn_media(ctx, turn, case)
+    advice = ctx.say(advice_key(text))
+    if place.courtyard:
+        where = describe(ctx.org, place)
+        body = ctx.say(
+            "emergency.opened", number=case.number, place=where, holder=holder_of(ctx, case)
+        )
+    else:
+        ctx.dialogue.start("emergency_address", case_id=case.id)
+        body = ctx.say("emergency.opened_ask_address", number=case.number)
+    return Reply(f"{advice}\n{body}", intent="emergency", case_id=case.id, followups=followups)
+
+
+@handles("step", "emergency_address")
+def emergency_address(ctx: Context, turn: Turn) -> Reply:
+    """The address of an emergency that is already open: fill it in and dispatch again."""
+    state = ctx.dialogue.state or {}
+    case = ctx.session.get(Case, int(state.get("case_id", 0)))
+    place = place_of_slots(ctx.analyzer.extract_slots(turn.text))
+    if case is None or case.status not in lifecycle.ACTIVE:
+        ctx.dialogue.clear()
+        return Reply(ctx.say("emergency.closed_already"), intent="emergency")
+    if not place.courtyard:
+        note = turn.text[:500]
+        lifecycle.record(ctx.session, case, "note", ctx.resident.openid, note, now=ctx.now)
+        return Reply(
+            ctx.say("emergency.ask_address_again", number=case.number),
+            intent="emergency",
+            case_id=case.id,
+        )
+    address = place.address(ctx.org)
+    assert address is not None
+    case.street, case.community = address.street, address.community
+    case.courtyard, case.grid = address.courtyard, address.grid
+    case.building, case.unit, case.room = place.building, place.unit, place.room
+    lifecycle.record(
+        ctx.session, case, "address", ctx.resident.openid, describe(ctx.org, place), now=ctx.now
+    )
+    case.stage += 1  # a new stage: the right levels are pushed now that we know where
+    ctx.dialogue.clear()
+    return Reply(
+        ctx.say(
+            "emergency.address_added",
+            number=case.number,
+            place=describe(ctx.org, place),
+            holder=holder_of(ctx, case),
+        ),
+        intent="emergency",
+        case_id=case.id,
+        followups=[Followup.dispatch(case.id, case.stage)],
+    )
