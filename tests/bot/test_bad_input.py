@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from bot.simulator import Simulator
 from cases.db import Database
-from tests.bot.conftest import LiveServer
 from tests.bot.test_webhook import count_inbound
+from tests.live import LiveServer
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.simulator import Simulator
 from cases.db import Database
 from cases.models import InboundMessage
-from tests.bot.conftest import LiveServer, Phone
+from tests.live import LiveServer, Phone
 
 WELCOME_WORD = "欢迎关注"
 

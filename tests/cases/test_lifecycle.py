@@ -26,7 +26,9 @@ def new_case(db: Database, intent: str = "repair") -> int:
         session.add(resident)
         session.flush()
         case = lifecycle.open_case(
-            session, POLICY, resident,
+            session,
+            POLICY,
+            resident,
             lifecycle.NewCase(intent, "楼道灯坏了", ORG.address("lvchang", "3"), "3"),
         )
         return case.id
@@ -55,8 +57,10 @@ def test_full_life_take_resolve_rate(db: Database) -> None:
         assert case.status == "closed" and case.rating == 5
         kinds = [(e.kind, e.from_status, e.to_status) for e in case.events]
     assert kinds == [
-        ("opened", None, "open"), ("take", "open", "acknowledged"),
-        ("resolve", "acknowledged", "resolved"), ("rate", "resolved", "closed"),
+        ("opened", None, "open"),
+        ("take", "open", "acknowledged"),
+        ("resolve", "acknowledged", "resolved"),
+        ("rate", "resolved", "closed"),
     ]
 
 

@@ -1,0 +1,166 @@
+"""Residents' conversations, end to end through signed XML, the webhook and a real Redis."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cases.db import Database
+from cases.models import Opinion, Resident
+from tests.handlers.conftest import case_of, number_in, play
+from tests.live import Phone
+
+
+def test_repair_in_one_message_opens_at_once(resident: Phone, db: Database) -> None:
+    [reply] = play(resident, [("铝厂小区3号楼楼道灯坏了", "工单号…铝厂一网格 网格员")])
+    case = case_of(db, number_in(reply))
+    assert (case.intent, case.status, case.level) == ("repair", "open", "grid")
+    assert (case.courtyard, case.building, case.grid) == ("lvchang", "3", "lc-1")
+    assert case.openid == resident.openid
+
+
+def test_missing_address_is_asked_for(resident: Phone, db: Database) -> None:
+    replies = play(
+        resident,
+        [
+            ("楼道里的水管漏水了", "哪个小区、几号楼"),
+            ("在互助路24号院", "楼号"),
+            ("2号楼1单元", "工单号…互助路24号院网格"),
+        ],
+    )
+    case = case_of(db, number_in(replies[-1]))
+    assert case.text == "楼道里的水管漏水了"
+    assert (case.courtyard, case.building, case.unit) == ("hzl24", "2", "1")
+
+
+def test_cancel_ends_the_dialogue(resident: Phone) -> None:
+    play(resident, [("水管漏水了", "哪个小区"), ("取消", "已取消"), ("取消", "没有进行中")])
+
+
+def test_binding_then_report_without_address(resident: Phone, db: Database) -> None:
+    play(
+        resident,
+        [
+            ("我的信息", "还没有绑定"),
+            ("绑定 铝厂小区 5号楼1单元302", "已绑定住址：铝厂小区5号楼1单元302"),
+            ("我的信息", "铝厂小区5号楼1单元302"),
+        ],
+    )
+    [reply] = play(resident, [("下水道堵了", "工单号…铝厂二网格")])
+    assert case_of(db, number_in(reply)).building == "5"
+    play(resident, [("解绑", "已解除"), ("我的信息", "还没有绑定")])
+
+
+def test_guided_binding(resident: Phone, db: Database) -> None:
+    play(
+        resident,
+        [("绑定", "请发送您的小区"), ("桐柏路191号院", "楼号"), ("4号楼2单元101", "已绑定")],
+    )
+    with db.session() as session:
+        bound = session.scalar(select(Resident).where(Resident.openid == resident.openid))
+        assert bound is not None and (bound.courtyard, bound.building) == ("tbl191", "4")
+
+
+def test_dispute_starts_with_the_council(resident: Phone, db: Database) -> None:
+    [reply] = play(resident, [("前进路50号院2号楼楼上天天半夜噪音", "工单号…楼院理事会")])
+    assert case_of(db, number_in(reply)).level == "courtyard"
+
+
+def test_emergency_without_address_opens_then_asks(resident: Phone, db: Database) -> None:
+    first, second = play(
+        resident,
+        [
+            ("救命 家里着火了", "119…紧急工单…回复您所在的小区"),
+            ("铝厂小区2号楼", "已更新紧急工单"),
+        ],
+    )
+    number = number_in(first)
+    assert number == number_in(second)
+    case = case_of(db, number)
+    assert (case.intent, case.priority, case.courtyard) == ("emergency", 2, "lvchang")
+    assert "address" in [e.kind for e in case.events]
+
+
+def test_one_key_call_uses_binding(resident: Phone, db: Database) -> None:
+    play(resident, [("绑定 铝厂小区 1号楼", "已绑定")])
+    reply = resident.event("CLICK", "ONE_KEY_CALL")
+    assert "120" in reply and "紧急工单" in reply
+    case = case_of(db, number_in(reply))
+    assert (case.intent, case.building) == ("emergency", "1")
+
+
+def test_opinion_is_stored_with_topic(resident: Phone, db: Database) -> None:
+    play(resident, [("建议铝厂小区3号楼加装电梯", "感谢您的意见…加装电梯…桐本北路社区")])
+    with db.session() as session:
+        opinion = session.scalars(select(Opinion)).one()
+        assert (opinion.topic, opinion.courtyard, opinion.community) == (
+            "elevator",
+            "lvchang",
+            "tbbl",
+        )
+
+
+def test_query_lists_own_cases_and_hides_others(resident: Phone, neighbour: Phone) -> None:
+    play(resident, [("查询", "没有进行中的工单")])
+    [opened] = play(resident, [("铝厂小区3号楼楼道灯坏了", "工单号")])
+    number = number_in(opened)
+    play(resident, [("查询", f"1 件工单…{number}…待接单"), (number, "受理")])
+    play(neighbour, [(f"查询 {number}", "没有找到")])
+
+
+def test_photo_attaches_to_newest_case(resident: Phone, db: Database) -> None:
+    [opened] = play(resident, [("铝厂小区3号楼楼道灯坏了", "工单号")])
+    reply = resident.send_xml(
+        resident.sim.message(
+            resident.openid, "image", MediaId="MEDIA1", PicUrl="http://example.invalid/1.jpg"
+        )
+    )
+    assert "已将照片补充到工单" in reply
+    reply = resident.send_xml(
+        resident.sim.message(
+            resident.openid,
+            "location",
+            Location_X="34.75",
+            Location_Y="113.62",
+            Scale="15",
+            Label="铝厂小区",
+        )
+    )
+    assert "位置" in reply
+    case = case_of(db, number_in(opened))
+    assert [a.kind for a in case.attachments] == ["image", "location"]
+    assert case.latitude == 34.75
+
+
+def test_photo_before_words_is_kept_for_the_report(resident: Phone, db: Database) -> None:
+    reply = resident.send_xml(resident.sim.message(resident.openid, "image", MediaId="M0"))
+    assert "已收到照片" in reply
+    [opened] = play(resident, [("铝厂小区3号楼门禁坏了", "工单号")])
+    assert [a.media_id for a in case_of(db, number_in(opened)).attachments] == ["M0"]
+
+
+def test_voice_with_recognition_is_read_and_kept(resident: Phone, db: Database) -> None:
+    reply = resident.send_xml(
+        resident.sim.message(
+            resident.openid,
+            "voice",
+            MediaId="VOICE1",
+            Format="amr",
+            Recognition="铝厂小区3号楼下水道堵了",
+        )
+    )
+    case = case_of(db, number_in(reply))
+    assert [a.kind for a in case.attachments] == ["voice"]
+
+
+def test_other_gets_the_menu(resident: Phone) -> None:
+    play(resident, [("你好", "我可以帮您")])
+
+
+def test_retry_of_a_report_opens_one_case(resident: Phone, db: Database) -> None:
+    xml = resident.sim.text(resident.openid, "铝厂小区3号楼楼道灯坏了", msg_id=4242)
+    first, second = resident.send_xml(xml), resident.send_xml(xml)
+    assert first == second
+    from cases.models import Case
+
+    with db.session() as session:
+        assert len(session.scalars(select(Case)).all()) == 1

@@ -1,0 +1,83 @@
+"""Staff take, resolve and pass up cases from WeChat; residents rate; permissions hold."""
+
+from __future__ import annotations
+
+from cases.db import Database
+from tests.handlers.conftest import case_of, number_in, play
+from tests.live import Phone
+
+
+def open_repair(resident: Phone) -> str:
+    [reply] = play(resident, [("铝厂小区3号楼楼道灯坏了", "工单号")])
+    return number_in(reply)
+
+
+def test_take_resolve_and_rate(resident: Phone, grid_worker: Phone, db: Database) -> None:
+    number = open_repair(resident)
+    play(
+        grid_worker,
+        [
+            ("我的工单", f"1 件…{number}"),
+            (f"接单 {number}", f"已接单 {number}"),
+            (f"接单 {number}", "当前状态为“处理中”"),
+            (f"办结 {number} 已更换灯泡", "已办结"),
+        ],
+    )
+    play(resident, [("5", "感谢您的评价（5 分）")])
+    case = case_of(db, number)
+    assert (case.status, case.rating) == ("closed", 5)
+    assert [e.kind for e in case.events] == ["opened", "take", "resolve", "rate"]
+    assert case.events[1].actor == "赵网格 oGRID001"
+    assert case.events[2].note == "已更换灯泡"
+
+
+def test_bad_rating_reopens(resident: Phone, grid_worker: Phone, db: Database) -> None:
+    number = open_repair(resident)
+    play(grid_worker, [(f"办结 {number} 修好了", "已办结")])
+    play(resident, [("不满意", "重新办理")])
+    case = case_of(db, number)
+    assert (case.status, case.level, case.rating) == ("reopened", "grid", 2)
+
+
+def test_bare_take_takes_the_only_waiting_case(resident: Phone, grid_worker: Phone) -> None:
+    number = open_repair(resident)
+    play(grid_worker, [("接单", f"已接单 {number}")])
+
+
+def test_bare_take_lists_when_several(resident: Phone, grid_worker: Phone) -> None:
+    first, second = open_repair(resident), open_repair(resident)
+    play(grid_worker, [("接单", f"有 2 件待接工单…{first}…{second}")])
+
+
+def test_staff_of_another_unit_is_refused(
+    resident: Phone, other_grid_worker: Phone, db: Database
+) -> None:
+    number = open_repair(resident)
+    play(
+        other_grid_worker,
+        [(f"接单 {number}", "不在您的权限范围内"), (f"办结 {number} 好了", "不在您的权限范围内")],
+    )
+    assert case_of(db, number).status == "open"
+
+
+def test_resident_cannot_use_staff_commands(resident: Phone, db: Database) -> None:
+    number = open_repair(resident)
+    resident.say(f"接单 {number}")
+    assert case_of(db, number).status == "open"
+
+
+def test_pass_up_moves_to_the_council(
+    resident: Phone, grid_worker: Phone, council: Phone, db: Database
+) -> None:
+    number = open_repair(resident)
+    play(
+        grid_worker,
+        [
+            (f"上报 {number}", "上报 工单号 原因"),
+            (f"上报 {number} 需要理事会协调", "已上报至楼院理事会"),
+            (f"接单 {number}", "不在您的权限范围内"),
+        ],
+    )
+    play(council, [(f"接单 {number}", f"已接单 {number}")])
+    case = case_of(db, number)
+    assert (case.level, case.stage, case.status) == ("courtyard", 1, "acknowledged")
