@@ -1,0 +1,217 @@
+"""Webhook benchmark: signed messages (plain and safe mode) against the app run as in
+production (gunicorn), next to a bare Flask "hello" under the same gunicorn settings.
+
+Two measurements each: a fixed rate (200 messages/s, open loop: latency as WeChat sees it)
+and a closed loop (as fast as N connections go: throughput). Messages are realistic reports
+that create cases, so the numbers include nlp, SQL commits and the Redis enqueue.
+
+    .venv/bin/python bench/bench_webhook.py [--seconds 10] [--rate 200]
+
+Uses REDIS_URL / DATABASE_URL when set, else an embedded Redis and a fresh SQLite file."""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.embedded_redis import EmbeddedRedis, free_port  # noqa: E402
+from bot.simulator import Simulator  # noqa: E402
+from cases.migrations import upgrade  # noqa: E402
+from config.settings import Settings  # noqa: E402
+
+HELLO_APP = """
+from flask import Flask
+app = Flask(__name__)
+@app.post("/wechat")
+def hello():
+    return "hello"
+"""
+REPORTS = ["铝厂小区{b}号楼楼道灯坏了", "桐柏路191号院{b}号楼下水道堵了", "前进路50号院{b}号楼门禁坏了",
+           "建议互助路24号院{b}号楼加装电梯", "查询"]
+
+
+def wait_up(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+def requests_for(settings: Settings, count: int) -> list[tuple[str, bytes]]:
+    """Pre-signed requests (path with query, body), alternating plain and safe mode."""
+    prepared = []
+    for i in range(count):
+        sim = Simulator.from_settings(settings, "safe" if i % 2 else "plain")
+        text = REPORTS[i % len(REPORTS)].format(b=1 + i % 3)
+        params, body = sim.signed(sim.text(f"oBENCH{i % 500:04d}", text))
+        prepared.append((f"/wechat?{urllib.parse.urlencode(params)}", body))
+    return prepared
+
+
+def fixed_rate(port: int, prepared: list[tuple[str, bytes]], rate: float, seconds: float
+               ) -> dict[str, float]:
+    """Send at `rate` per second from a pool of connections; latency per request."""
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    start = time.monotonic() + 0.2
+    workers = 32
+    def worker(offset: int) -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for i in range(offset, total, workers):
+            due = start + i / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            path, body = prepared[i % len(prepared)]
+            sent = time.monotonic()
+            try:
+                conn.request("POST", path, body, {"Content-Type": "text/xml"})
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                ok = False
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            # Counted from when the request was due, so a backlog shows up as latency.
+            elapsed = time.monotonic() - min(due, sent)
+            with lock:
+                latencies.append(elapsed)
+                errors += 0 if ok else 1
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    took = time.monotonic() - start
+    return summary(latencies, errors, took)
+
+
+def closed_loop(port: int, prepared: list[tuple[str, bytes]], connections: int, seconds: float
+                ) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+    counter = iter(range(10**9))
+    def worker() -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < stop:
+            path, body = prepared[next(counter) % len(prepared)]
+            sent = time.monotonic()
+            try:
+                conn.request("POST", path, body, {"Content-Type": "text/xml"})
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                ok = False
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            with lock:
+                latencies.append(time.monotonic() - sent)
+                errors += 0 if ok else 1
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summary(latencies, errors, time.monotonic() - started)
+
+
+def summary(latencies: list[float], errors: int, took: float) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {
+        "requests": len(ordered), "errors": errors, "throughput": len(ordered) / took,
+        "p50_ms": 1000 * statistics.median(ordered),
+        "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+    }
+
+
+def start_gunicorn(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 2)
+    options = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="gridbot-bench-"))
+    env = dict(os.environ)
+    redis_server = None
+    if "REDIS_URL" not in env:
+        redis_server = EmbeddedRedis(tmp / "redis", persist=False)
+        env["REDIS_URL"] = redis_server.start()
+    env.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
+    env.pop("WECHAT_TOKEN", None)
+    settings = Settings.from_env(env)
+    upgrade(settings.database_url)
+    app_port, hello_port = free_port(), free_port()
+    env["PORT"] = str(app_port)
+    (tmp / "hello_app.py").write_text(HELLO_APP)
+    gunicorn_opts = ["-w", str(options.web_workers), "--threads", "4", "-k", "gthread"]
+    servers = [
+        start_gunicorn([sys.executable, "-m", "bot", "web", "--workers",
+                        str(options.web_workers)], env, ROOT),
+        start_gunicorn([sys.executable, "-m", "gunicorn", *gunicorn_opts,
+                        "-b", f"127.0.0.1:{hello_port}", "hello_app:app"], env, tmp),
+    ]
+    try:
+        wait_up(app_port)
+        time.sleep(1.0)
+        prepared = requests_for(settings, 4000)
+        print(f"machine: {os.cpu_count()} cores; gunicorn {options.web_workers} workers x 4 "
+              f"threads; database {settings.database_url.split('://')[0]}; load generator "
+              "on the same machine")
+        closed_loop(app_port, prepared[:200], 4, 2)  # warm-up
+        results = {
+            "gridbot fixed rate": fixed_rate(app_port, prepared, options.rate, options.seconds),
+            "gridbot closed loop": closed_loop(app_port, prepared, options.connections,
+                                               options.seconds),
+            "bare Flask closed loop": closed_loop(hello_port, prepared, options.connections,
+                                                  options.seconds),
+        }
+        print(f"{'run':<24}{'requests':>9}{'errors':>8}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+        for name, row in results.items():
+            print(f"{name:<24}{row['requests']:>9.0f}{row['errors']:>8.0f}"
+                  f"{row['throughput']:>9.1f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}")
+        ratio = (results["gridbot closed loop"]["throughput"]
+                 / results["bare Flask closed loop"]["throughput"])
+        print(f"gridbot throughput = {100 * ratio:.0f}% of bare Flask; target >= 30%")
+        print(f"p99 at {options.rate:.0f} msg/s = "
+              f"{results['gridbot fixed rate']['p99_ms']:.1f} ms; target < 50 ms")
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=20)
+        if redis_server:
+            redis_server.stop()
+
+
+if __name__ == "__main__":
+    main()
