@@ -121,8 +121,9 @@ def read_message(body: bytes, args: Mapping[str, str], crypto: WeChatCrypto | No
 
 def dedup_key(inbound: Inbound) -> str:
     """WeChat's own retry identity: MsgId for messages, FromUserName + CreateTime for events
-    (with the event name, so that two different events in one second are not merged)."""
+    (with the event and its key, so that two different clicks in one second stay two)."""
     fields = inbound.fields
     if fields.get("MsgId"):
         return f"m:{fields['MsgId']}"
-    return f"e:{fields['FromUserName']}:{fields['CreateTime']}:{fields.get('Event', '')}"
+    key = fields.get("EventKey") if isinstance(fields.get("EventKey"), str) else ""
+    return f"e:{fields['FromUserName']}:{fields['CreateTime']}:{fields.get('Event', '')}:{key}"

@@ -27,15 +27,17 @@ def lonely_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
 
 
 @pytest.fixture
-def live_without_redis(settings: Settings, db: Database, lonely_redis: EmbeddedRedis
-                       ) -> Iterator[LiveServer]:
+def live_without_redis(
+    settings: Settings, db: Database, lonely_redis: EmbeddedRedis
+) -> Iterator[LiveServer]:
     with serving(settings.replace(redis_url=lonely_redis.url)) as server:
         lonely_redis.stop()
         yield server
 
 
-def test_report_is_stored_and_answered_without_redis(live_without_redis: LiveServer,
-                                                     db: Database) -> None:
+def test_report_is_stored_and_answered_without_redis(
+    live_without_redis: LiveServer, db: Database
+) -> None:
     phone = Phone(live_without_redis, Simulator.from_settings(live_without_redis.settings))
     xml = phone.sim.text(phone.openid, "铝厂小区3号楼楼道灯坏了", msg_id=777)
     reply = phone.send_xml(xml)

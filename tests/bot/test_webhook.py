@@ -85,3 +85,41 @@ def test_health_reports_services(live: LiveServer) -> None:
     response = requests.get(f"{live.url}/healthz", timeout=5)
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "redis": "ok", "database": "ok"}
+
+
+MESSAGES = {
+    "text": {"Content": "你好"},
+    "voice": {"MediaId": "V1", "Format": "amr", "Recognition": ""},
+    "image": {"MediaId": "I1", "PicUrl": "http://example.invalid/i.jpg"},
+    "video": {"MediaId": "VD1", "ThumbMediaId": "T1"},
+    "shortvideo": {"MediaId": "SV1", "ThumbMediaId": "T2"},
+    "location": {"Location_X": "34.7", "Location_Y": "113.6", "Scale": "15", "Label": "x"},
+    "link": {"Title": "社区通知", "Description": "d", "Url": "http://example.invalid/"},
+}
+EVENTS = {
+    "subscribe": "",
+    "unsubscribe": "",
+    "CLICK": "REPORT",
+    "VIEW": "http://example.invalid/",
+    "SCAN": "123",
+    "LOCATION": "",
+}
+
+
+def test_every_message_type_is_stored_and_answered(phone: Phone, db: Database) -> None:
+    for msg_type, fields in MESSAGES.items():
+        reply = phone.send_xml(phone.sim.message(phone.openid, msg_type, **fields))
+        assert reply, f"{msg_type} got no reply"
+    for event, key in EVENTS.items():
+        phone.event(event, key)
+    with db.session() as session:
+        rows = session.scalars(select(InboundMessage).order_by(InboundMessage.id)).all()
+        assert [r.msg_type for r in rows] == list(MESSAGES) + ["event"] * len(EVENTS)
+        assert [r.event for r in rows[len(MESSAGES) :]] == [e.lower() for e in EVENTS]
+        assert all(r.reply is not None for r in rows)
+        assert rows[0].raw["Content"] == "你好"
+
+
+def test_menu_click_answers_with_help(phone: Phone) -> None:
+    assert "请直接描述问题" in phone.event("CLICK", "REPORT")
+    assert "暂不可用" in phone.event("CLICK", "NO_SUCH_KEY")
