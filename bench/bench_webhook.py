@@ -38,8 +38,13 @@ app = Flask(__name__)
 def hello():
     return "hello"
 """
-REPORTS = ["铝厂小区{b}号楼楼道灯坏了", "桐柏路191号院{b}号楼下水道堵了", "前进路50号院{b}号楼门禁坏了",
-           "建议互助路24号院{b}号楼加装电梯", "查询"]
+REPORTS = [
+    "铝厂小区{b}号楼楼道灯坏了",
+    "桐柏路191号院{b}号楼下水道堵了",
+    "前进路50号院{b}号楼门禁坏了",
+    "建议互助路24号院{b}号楼加装电梯",
+    "查询",
+]
 
 
 def wait_up(port: int, timeout: float = 30.0) -> None:
@@ -66,8 +71,9 @@ def requests_for(settings: Settings, count: int) -> list[tuple[str, bytes]]:
     return prepared
 
 
-def fixed_rate(port: int, prepared: list[tuple[str, bytes]], rate: float, seconds: float
-               ) -> dict[str, float]:
+def fixed_rate(
+    port: int, prepared: list[tuple[str, bytes]], rate: float, seconds: float
+) -> dict[str, float]:
     """Send at `rate` per second from a pool of connections; latency per request."""
     total = int(rate * seconds)
     latencies: list[float] = []
@@ -75,6 +81,7 @@ def fixed_rate(port: int, prepared: list[tuple[str, bytes]], rate: float, second
     lock = threading.Lock()
     start = time.monotonic() + 0.2
     workers = 32
+
     def worker(offset: int) -> None:
         nonlocal errors
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -98,6 +105,7 @@ def fixed_rate(port: int, prepared: list[tuple[str, bytes]], rate: float, second
             with lock:
                 latencies.append(elapsed)
                 errors += 0 if ok else 1
+
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(workers)]
     for thread in threads:
         thread.start()
@@ -107,13 +115,15 @@ def fixed_rate(port: int, prepared: list[tuple[str, bytes]], rate: float, second
     return summary(latencies, errors, took)
 
 
-def closed_loop(port: int, prepared: list[tuple[str, bytes]], connections: int, seconds: float
-                ) -> dict[str, float]:
+def closed_loop(
+    port: int, prepared: list[tuple[str, bytes]], connections: int, seconds: float
+) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
     stop = time.monotonic() + seconds
     counter = iter(range(10**9))
+
     def worker() -> None:
         nonlocal errors
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -131,6 +141,7 @@ def closed_loop(port: int, prepared: list[tuple[str, bytes]], connections: int, 
             with lock:
                 latencies.append(time.monotonic() - sent)
                 errors += 0 if ok else 1
+
     started = time.monotonic()
     threads = [threading.Thread(target=worker) for _ in range(connections)]
     for thread in threads:
@@ -143,15 +154,18 @@ def closed_loop(port: int, prepared: list[tuple[str, bytes]], connections: int, 
 def summary(latencies: list[float], errors: int, took: float) -> dict[str, float]:
     ordered = sorted(latencies)
     return {
-        "requests": len(ordered), "errors": errors, "throughput": len(ordered) / took,
+        "requests": len(ordered),
+        "errors": errors,
+        "throughput": len(ordered) / took,
         "p50_ms": 1000 * statistics.median(ordered),
         "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
     }
 
 
 def start_gunicorn(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def main() -> None:
@@ -176,35 +190,57 @@ def main() -> None:
     (tmp / "hello_app.py").write_text(HELLO_APP)
     gunicorn_opts = ["-w", str(options.web_workers), "--threads", "4", "-k", "gthread"]
     servers = [
-        start_gunicorn([sys.executable, "-m", "bot", "web", "--workers",
-                        str(options.web_workers)], env, ROOT),
-        start_gunicorn([sys.executable, "-m", "gunicorn", *gunicorn_opts,
-                        "-b", f"127.0.0.1:{hello_port}", "hello_app:app"], env, tmp),
+        start_gunicorn(
+            [sys.executable, "-m", "bot", "web", "--workers", str(options.web_workers)], env, ROOT
+        ),
+        start_gunicorn(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                *gunicorn_opts,
+                "-b",
+                f"127.0.0.1:{hello_port}",
+                "hello_app:app",
+            ],
+            env,
+            tmp,
+        ),
     ]
     try:
         wait_up(app_port)
         time.sleep(1.0)
         prepared = requests_for(settings, 4000)
-        print(f"machine: {os.cpu_count()} cores; gunicorn {options.web_workers} workers x 4 "
-              f"threads; database {settings.database_url.split('://')[0]}; load generator "
-              "on the same machine")
+        print(
+            f"machine: {os.cpu_count()} cores; gunicorn {options.web_workers} workers x 4 "
+            f"threads; database {settings.database_url.split('://')[0]}; load generator "
+            "on the same machine"
+        )
         closed_loop(app_port, prepared[:200], 4, 2)  # warm-up
         results = {
             "gridbot fixed rate": fixed_rate(app_port, prepared, options.rate, options.seconds),
-            "gridbot closed loop": closed_loop(app_port, prepared, options.connections,
-                                               options.seconds),
-            "bare Flask closed loop": closed_loop(hello_port, prepared, options.connections,
-                                                  options.seconds),
+            "gridbot closed loop": closed_loop(
+                app_port, prepared, options.connections, options.seconds
+            ),
+            "bare Flask closed loop": closed_loop(
+                hello_port, prepared, options.connections, options.seconds
+            ),
         }
         print(f"{'run':<24}{'requests':>9}{'errors':>8}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
         for name, row in results.items():
-            print(f"{name:<24}{row['requests']:>9.0f}{row['errors']:>8.0f}"
-                  f"{row['throughput']:>9.1f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}")
-        ratio = (results["gridbot closed loop"]["throughput"]
-                 / results["bare Flask closed loop"]["throughput"])
+            print(
+                f"{name:<24}{row['requests']:>9.0f}{row['errors']:>8.0f}"
+                f"{row['throughput']:>9.1f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}"
+            )
+        ratio = (
+            results["gridbot closed loop"]["throughput"]
+            / results["bare Flask closed loop"]["throughput"]
+        )
         print(f"gridbot throughput = {100 * ratio:.0f}% of bare Flask; target >= 30%")
-        print(f"p99 at {options.rate:.0f} msg/s = "
-              f"{results['gridbot fixed rate']['p99_ms']:.1f} ms; target < 50 ms")
+        print(
+            f"p99 at {options.rate:.0f} msg/s = "
+            f"{results['gridbot fixed rate']['p99_ms']:.1f} ms; target < 50 ms"
+        )
     finally:
         for server in servers:
             server.terminate()
