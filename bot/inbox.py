@@ -11,8 +11,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.dedup import Claim, ReplyCache
 from bot.protocol import Inbound, dedup_key
@@ -37,78 +38,82 @@ class Inbox:
         key = dedup_key(inbound)
         claim = self.cache.claim(key)
         if claim is Claim.TAKEN:
-            earlier = self._earlier_reply(key)
-            if earlier is not None:
-                return earlier
-            log.warning("retry %s found a claim but no stored message: handling it", key)
-        row_id = self._store(key, inbound)
-        if row_id is None:
-            return self._reply_from_database(key)
-        reply = self._handle(row_id, inbound)
-        self.cache.store(key, reply.text)
-        self._enqueue(reply)
-        return reply.text
-
-    def _earlier_reply(self, key: str) -> str | None:
-        reply = self.cache.wait(key, self.services.settings.retry_wait)
+            reply = self.cache.wait(key, self.services.settings.retry_wait)
+            if reply is not None:
+                return reply
+        row_id, created, reply = self._store(key, inbound)
         if reply is not None:
             return reply
-        with self.db.session() as session:
-            row = session.scalar(select(InboundMessage).where(InboundMessage.dedup_key == key))
-            if row is None:
-                return None
-            return row.reply if row.reply is not None else self.services.wording("webhook.busy")
+        if not created and claim is not Claim.TAKEN:
+            # Redis could not tell us; another try may be answering right now.
+            reply = self._wait_in_database(row_id)
+            if reply is not None:
+                return reply
+        # First sight, or a try that died after storing the message: answer it now. If two
+        # tries get here, the conditional update in _handle lets exactly one of them win.
+        reply_obj = self._handle(row_id, inbound)
+        self.cache.store(key, reply_obj.text)
+        self._enqueue(reply_obj)
+        return reply_obj.text
 
-    def _store(self, key: str, inbound: Inbound) -> int | None:
-        """Commit the raw message; None when the database already has it (the last line of
-        dedup when Redis could not tell us)."""
+    def _store(self, key: str, inbound: Inbound) -> tuple[int, bool, str | None]:
+        """Commit the raw message: (row id, whether this call created it, its reply if any).
+        The unique dedup_key is the last line of dedup when Redis could not tell us."""
         fields = inbound.fields
-        sent = int(fields["CreateTime"])
         row = InboundMessage(
             dedup_key=key,
             openid=fields["FromUserName"],
             msg_type=str(fields["MsgType"]).lower()[:32],
-            event=(str(fields.get("Event") or "").lower() or None),
+            event=(str(fields.get("Event") or "").lower()[:64] or None),
             content=_text_of(fields),
             media_id=fields.get("MediaId") if isinstance(fields.get("MediaId"), str) else None,
             raw=_jsonable(fields),
-            sent_at=_from_epoch(sent),
+            sent_at=_from_epoch(int(fields["CreateTime"])),
             received_at=utcnow(),
         )
         try:
             with self.db.session() as session:
                 session.add(row)
+            return row.id, True, None
         except IntegrityError:
-            return None
-        return row.id
+            pass
+        with self.db.session() as session:
+            found = session.execute(
+                select(InboundMessage.id, InboundMessage.reply).where(
+                    InboundMessage.dedup_key == key
+                )
+            ).one()
+        return int(found.id), False, found.reply
 
-    def _reply_from_database(self, key: str) -> str:
+    def _wait_in_database(self, row_id: int) -> str | None:
         deadline = time.monotonic() + self.services.settings.retry_wait
-        while True:
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
             with self.db.session() as session:
                 reply = session.scalar(
-                    select(InboundMessage.reply).where(InboundMessage.dedup_key == key)
+                    select(InboundMessage.reply).where(InboundMessage.id == row_id)
                 )
-            if reply is not None or time.monotonic() >= deadline:
-                return reply if reply is not None else self.services.wording("webhook.busy")
-            time.sleep(0.1)
+            if reply is not None:
+                return reply
+        return None
 
     def _handle(self, row_id: int, inbound: Inbound) -> Reply:
         turn = turn_of(inbound, row_id)
         try:
             with self.db.session() as session:
                 reply = respond(self.services, session, turn)
-                row = session.get(InboundMessage, row_id)
-                if row is not None:
-                    row.reply, row.case_id, row.intent = reply.text, reply.case_id, reply.intent
+                if not _record_reply(session, row_id, reply):
+                    raise _AlreadyAnswered
             return reply
+        except _AlreadyAnswered:
+            with self.db.session() as session:
+                earlier = session.get(InboundMessage, row_id)
+                return Reply(earlier.reply or "" if earlier else "")
         except Exception:
             log.exception("handling inbound %s failed; answering with an apology", row_id)
         sorry = Reply(self.services.wording("webhook.sorry"))
         with self.db.session() as session:
-            row = session.get(InboundMessage, row_id)
-            if row is not None:
-                row.reply = sorry.text
+            _record_reply(session, row_id, sorry)
         return sorry
 
     def _enqueue(self, reply: Reply) -> None:
@@ -120,6 +125,20 @@ class Inbox:
             enqueue_followups(self.services.redis, reply.followups)
         except Exception:  # noqa: BLE001 - the sweeper re-creates lost work from SQL
             log.exception("could not enqueue follow-up work; the sweeper will")
+
+
+class _AlreadyAnswered(Exception):
+    """Another try of the same message committed its answer first; ours is rolled back."""
+
+
+def _record_reply(session: Session, row_id: int, reply: Reply) -> bool:
+    """Set the reply only if none is set yet: the commit that sets it is the one that counts."""
+    result = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == row_id, InboundMessage.reply.is_(None))
+        .values(reply=reply.text, case_id=reply.case_id, intent=reply.intent)
+    )
+    return bool(result.rowcount)
 
 
 def _text_of(fields: dict[str, Any]) -> str | None:

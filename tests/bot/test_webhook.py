@@ -123,3 +123,17 @@ def test_every_message_type_is_stored_and_answered(phone: Phone, db: Database) -
 def test_menu_click_answers_with_help(phone: Phone) -> None:
     assert "请直接描述问题" in phone.event("CLICK", "REPORT")
     assert "暂不可用" in phone.event("CLICK", "NO_SUCH_KEY")
+
+
+def test_retry_after_a_crash_is_answered_properly(phone: Phone, db: Database) -> None:
+    """A try that died after storing the message (no reply kept): the retry answers it."""
+    from cases.models import Case
+
+    with db.session() as session:
+        session.add(InboundMessage(dedup_key="m:31337", openid=phone.openid, msg_type="text",
+                                   content="铝厂小区3号楼楼道灯坏了", raw={}))
+    reply = phone.say("铝厂小区3号楼楼道灯坏了", msg_id=31337)
+    assert "工单号" in reply
+    with db.session() as session:
+        assert len(session.scalars(select(Case)).all()) == 1
+        assert session.scalars(select(InboundMessage)).one().reply == reply
