@@ -4,7 +4,7 @@ in `app.extensions["gridbot"]` (no module-level clients: a test builds its own).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import redis
 from flask import Flask, current_app
@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from cases.context import Domain
 from config.settings import Settings
 from config.wording import Wording, load_wording
+from nlp import Analyzer, Courtyard
 
 
 @dataclass
@@ -33,17 +34,21 @@ class Services:
         )
 
     @cached_property
-    def analyzer(self):  # type: ignore[no-untyped-def]
-        """The intent model with this tree's courtyard names, loaded once per process."""
-        from nlp import Analyzer, Courtyard
-
-        return Analyzer.load(
-            Courtyard(u.code, u.name, u.aliases) for u in self.domain.org.courtyards
+    def analyzer(self) -> Analyzer:
+        """The intent model with this tree's courtyard names (loaded once per process)."""
+        return analyzer_for(
+            tuple(Courtyard(u.code, u.name, u.aliases) for u in self.domain.org.courtyards)
         )
 
     def close(self) -> None:
         self.redis.close()
         self.domain.db.dispose()
+
+
+@cache
+def analyzer_for(courtyards: tuple[Courtyard, ...]) -> Analyzer:
+    """Loading takes about a second; apps built for the same tree share one model."""
+    return Analyzer.load(courtyards)
 
 
 def services(app: Flask | None = None) -> Services:
