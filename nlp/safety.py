@@ -1,0 +1,172 @@
+"""Safety rules: the words of danger that make a message an emergency whatever the model says.
+
+The model is good at the typical emergency; these rules are there for the rest, so an
+emergency is not missed because it was written oddly. A rule hit is STRONG (it is an
+emergency) or WEAK (it may be one: the Analyzer then lets a small emergency probability, or
+an unsure model, decide for emergency). A strong hit becomes weak when the words around it say
+the danger is not happening now: prevention (防止老人摔倒), a worry (怕着火), a hazard (火灾隐患),
+a drill, a past report being asked about (之前报的着火隐患), or a quarrel about damage
+(楼上漏水淹了我家 不肯赔). Rules read `text.canonical` text with spaces and punctuation removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Level(IntEnum):
+    NONE = 0
+    WEAK = 1
+    STRONG = 2
+
+
+@dataclass(frozen=True)
+class Hazard:
+    level: Level
+    rule: str = ""  # the rule's name, for logs and tests
+    words: str = ""  # the words that matched
+
+
+def _alt(*words: str) -> str:
+    return "(?:" + "|".join(words) + ")"
+
+
+# fmt: off
+PERSON = _alt(
+    "人", "老人", "老太", "老头", "大爷", "大娘", "奶奶", "爷爷", "姥姥", "姥爷", "我爸", "我妈",
+    "爸", "妈", "爹", "娘", "老伴", "孩子", "小孩", "儿子", "女儿", "他", "她", "我",
+)
+HOME = _alt("家", "屋", "室内", "房间", "卧室", "客厅", "一楼", "1楼")  # 一楼 is arabized
+
+STRONG_RULES: dict[str, str] = {
+    "cry_for_help": _alt("救命", "救救", "快救", "救人", "快来人", "来人啊", "来人呐", "出大事",
+                         "出事了", "sos", "jiuming", "jiu ming"),
+    "fire": _alt("着火", "起火", "失火", "火灾", "烧起来", "火着了", "火苗", "火势", "大火",
+                 "冒火", "明火", "浓烟", "黑烟", "冒烟", "烟很大", "烟好大", "烟太大", "全是烟",
+                 "一屋子烟", "一屋烟", "火星", "火花", "灭不了", "灭不掉", "火火", "点火",
+                 "冒.{0,3}烟",
+                 "(?:屋|家|楼道|房间|门外|门口)里?(?:有|全是|都是)烟", "被.{0,2}烟.{0,2}困",
+                 "(?:电线|线路|插座|插排|插线板|电箱|配电箱|电表|电动车|电瓶|车|房子|屋子|厨房|"
+                 "油锅|锅|被子|窗帘|沙发|柜子|楼道)(?:给)?(?:着了|烧着|烧了|着起来)",
+                 "zhaohuo", "qihuo"),
+    "gas": _alt("(?:煤气|燃气|天然气|液化气|瓦斯).{0,12}(?:味|泄|漏(?!水|雨)|中毒|爆|冒气|跑气)",
+                "(?:煤气|燃气|天然气|液化气)(?:管|罐|阀|表).{0,4}(?:破|断|裂|爆)",
+                "一氧化碳", "臭鸡蛋味", "漏气", "冒气", "嘶嘶", "meiqi", "ranqi"),
+    "trapped_in_lift": _alt("困.{0,3}电梯", "(?:关|卡|锁)在电梯", "电梯.{0,8}(?:困|夹)",
+                            "电梯.{0,12}(?:(?<!没)里面有|(?<!没)里头有|(?<!没)里有人|出不来|出不去)",
+                            "电梯.{0,12}(?<!没)" + PERSON + "还?在(?:里面|里头)",
+                            "电梯.{0,6}(?:关着|锁着|困着|卡着|夹着)",
+                            "电梯.{0,4}(?:急坠|下坠|往下掉|掉下去)", PERSON + "还?在电梯里",
+                            "kunren"),
+    "fall_or_faint": _alt("摔倒", "摔了一跤", "摔跤", "跌倒", "滑倒", "绊倒", "摔伤", "摔地上",
+                          "摔下来", "滚下来", "晕倒", "昏倒", "晕过去", "昏过去", "昏迷", "晕厥",
+                          "不省人事", "(?:叫|喊).{0,3}不(?:太)?醒", "叫不应", "喊不应",
+                          "(?:叫|喊|拍).{0,4}没反应", PERSON + ".{0,4}没反应", "没意识",
+                          "没有意识", "没呼吸", "没有呼吸", "没气了", "倒地", "倒在地",
+                          PERSON + ".{0,4}倒在.{0,4}(?:楼道|楼梯|路边|门口|院里|地上|卫生间|厕所)",
+                          "躺在.{0,6}(?:地|楼梯|楼道|路边|门口)", "一动不动",
+                          "(?:躺|倒).{0,6}不动了", PERSON + "不动了", "倒下了", "起不来",
+                          "shuaidao", "yundao"),
+    "medical": _alt("心脏病(?:犯|发作|发了)", "心梗", "心绞痛", "脑梗", "脑溢血", "中风",
+                    "胸口(?:疼|痛|闷)", "喘不(?:上|过)气", "呼吸困难", "噎(?:住|着)", "窒息",
+                    "抽搐", "抽风", "口吐白沫", "吐血", "大出血",
+                    "(?:流|出)了?(?:很多|好多|一地|不少)?血",
+                    "血流", "止不住", "头破", "骨折", "烫伤", "烧伤", "触电", "被电", "中毒",
+                    "农药", "安眠药", "喝药", "自杀", "轻生", "跳楼", "割腕", "上吊",
+                    PERSON + "快?不行了", "说不出话", "不会说话了", "口歪眼斜", "半边身子",
+                    "见血", "身上有血", "满身是血", "一身血", "浑身发抖", "误食", "误服",
+                    "吞了", "把药当"),
+    "violence": _alt("打架", "斗殴", "打群架", "打起来", "动手了", "动刀", "持刀", "拿刀",
+                     "拿着刀", "砍人", "捅人", "被捅", "杀人", "要杀", "行凶", "伤人", "打人",
+                     "家暴", "掐.{0,3}脖子", "打孩子.{0,6}(?:厉害|狠|惨|凶)", "打得很(?:凶|厉害)",
+                     "抢劫", "抢包", "进贼", "在撬", "正撬", "撬我家", "砸门", "泼汽油",
+                     "纵火", "放火", "点房子", "要打我", "在打.{0,3}" + PERSON, "被人?打(?:了|伤)",
+                     "抄家伙",
+                     "(?:要|想)跳(?!舞|广场|绳)"),
+    "missing_person": _alt("走丢", "走失", "失踪", "人不见了", "迷路",
+                           "(?:孩子|小孩|老人|我爸|我妈|老伴|儿子|女儿)[^的]{0,12}"
+                           "(?:不见了|找不到了|丢了)",
+                           "找不到(?:孩子|小孩|老人|人了|我爸|我妈)",
+                           "没回(?:来|家).{0,12}(?:痴呆|糊涂|关机|联系不上|找不到)",
+                           "(?:痴呆|糊涂).{0,12}(?:没回|找不到|走丢)"),
+    "flooding_in": _alt("(?:水|雨|洪).{0,6}(?:灌|漫|涌|冲|淹|倒灌)(?:进|到|入)?.{0,3}" + HOME,
+                        HOME + "里?(?:都|全|已经)?(?:被)?(?:淹|进水)", "(?:屋|家)里(?:全|都)是水",
+                        "(?:水|雨).{0,3}往.{0,3}" + HOME + ".{0,2}(?:灌|涌|流|冲|倒)",
+                        "倒灌", "水漫金山", "满屋子?水", "一屋子?水",
+                        "(?:热水|烫水|开水|滚烫|蒸汽).{0,6}(?:喷|冲|涌)"),
+    "falling_hazard": _alt("(?:掉|落|跌)(?:进|下|到)?(?:井|下水道|化粪池|水里|河|坑|水池|水塘)",
+                           "落水", "溺水", PERSON + ".{0,3}掉(?:进|下)(?:去|来)",
+                           "(?:窗台|阳台|楼顶|房顶).{0,4}(?:外面|边上|边缘)", "挂在阳台",
+                           PERSON + ".{0,2}(?:在|爬到|爬上)(?:窗台|阳台|楼顶|房顶|窗户)",
+                           "从.{0,4}(?:楼上|窗户|楼).{0,3}(?:掉|摔|跳)",
+                           "(?:砸|压)(?:到|伤|住)了?人",
+                           "压着人", "(?:房子|楼房?|阳台|墙|屋顶|房顶)(?:塌|倒塌|垮)", "还在掉",
+                           "楼在晃", "爆炸", "(?<!气)炸了", "被车撞", "咬人", "被狗咬"),
+    "emergency_number": r"(?:打|叫|拨|快|喊)个?(?:120|119|110)|^(?:120|119|110)$|救护车|"
+                        r"(?:快|赶紧|帮忙|马上)报警",
+}
+
+WEAK_RULES: dict[str, str] = {
+    "maybe": _alt("急救", "紧急", "急急", "快来", "赶紧来", "快点来", "速来", "危险", "不行了",
+                  "塌", "掉下来", "往下掉", "爆了", "烧焦", "焦味", "糊味", "着了", "冒烟",
+                  "报警", "吓死", "出事", "受伤", "疼得", "血", "晕", "电梯卡", "困在", "火",
+                  "几天没", "没开门", "没人应", "不开门", "打不通", "不接电话", "没动静",
+                  "没见", "进水", "淹", "掉进", "丢了", "不见了", "找不到"),
+}
+
+# An unanswered door: someone not seen + for days or living alone + a person.
+_UNSEEN = _alt("没人应", "没人答应", "不应", "没开门", "不开门", "敲门不开", "没开过门",
+               "没出门", "没出来", "没下楼", "没动静", "没见", "不接电话", "电话也不接",
+               "打不通", "没人接", "关机", "塞满", "没拿", "奶还在", "有股味", "有怪味", "有味")
+_DAYS_OR_ALONE = _alt("[几两三四五六七多\\d]天", "礼拜", "星期", "一周", "独居", "一个人住",
+                      "孤寡", "平时", "好久")
+_ELDER = _alt("老人", "老太", "老头", "大爷", "大娘", "奶奶", "爷爷", "老爷子", "老王", "老李",
+              "对门", "隔壁", "楼上", "楼下", "邻居", "独居", "一个人住")
+
+# Words that say the danger is not happening now: just before the hit, near it, or anywhere.
+_NEGATED = re.compile(_alt("没有?", "不是", "别", "不会", "未") + "$")
+_NEAR_CALM = re.compile(_alt("怕", "担心", "容易", "万一", "小心", "如果", "要是", "假如",
+                             "会不会", "可能会", "差点", "险些", "以防", "防止", "避免", "预防",
+                             "防(?!盗|护)", "曾经", "以前", "上次", "之前", "昨天", "前天", "上周",
+                             "去年"))
+_ANY_CALM = re.compile(_alt("隐患", "演练", "演习", "宣传", "培训", "讲座", "知识", "报警器",
+                            "烟感", "灭火器", "消防栓", "工单", "单子", "进度", "报过", "报的",
+                            "报修", "反映", "投诉", "处理(?:了|得|到|结果|进度)", "跟进", "后续",
+                            "建议", "希望",
+                            "不肯赔", "不赔", "赔偿", "不认", "不承认", "说了不听", "说了也不听",
+                            "他不听", "不修", "不管", "还不道歉", "油烟", "烧烤", "抽烟", "烟味",
+                            "烟头", "做饭", "烧纸", "蜂窝煤", "灭鼠", "打药", "报名", "申请",
+                            "补贴", "手环", "呼叫器", "扶手", "防滑"))
+# fmt: on
+
+_STRONG = [(name, re.compile(pattern)) for name, pattern in STRONG_RULES.items()]
+_WEAK = [(name, re.compile(pattern)) for name, pattern in WEAK_RULES.items()]
+_UNSEEN_RE = re.compile(_UNSEEN)
+_DAYS_RE = re.compile(_DAYS_OR_ALONE)
+_ELDER_RE = re.compile(_ELDER)
+
+
+def assess(compact_text: str) -> Hazard:
+    """How dangerous `compact_text` (canonical, no spaces or punctuation) sounds."""
+    calm_anywhere = _ANY_CALM.search(compact_text) is not None
+    weak: Hazard | None = None
+    for name, regex in _STRONG:
+        for match in regex.finditer(compact_text):
+            before = compact_text[max(0, match.start() - 10) : match.start()]
+            if calm_anywhere or _NEAR_CALM.search(before) or _NEGATED.search(before):
+                weak = weak or Hazard(Level.WEAK, name, match.group(0))
+                continue
+            return Hazard(Level.STRONG, name, match.group(0))
+    unseen = _UNSEEN_RE.search(compact_text)
+    if unseen and _DAYS_RE.search(compact_text) and _ELDER_RE.search(compact_text):
+        level = Level.WEAK if calm_anywhere else Level.STRONG
+        return Hazard(level, "unanswered_door", unseen.group(0))
+    if weak is not None:
+        return weak
+    for name, regex in _WEAK:
+        hint = regex.search(compact_text)
+        if hint:
+            return Hazard(Level.WEAK, name, hint.group(0))
+    return Hazard(Level.NONE)

@@ -1,0 +1,135 @@
+"""The slot grammar: where (courtyard, building, unit, room), who (phone), which case.
+
+Reads `text.normalize`d input, where numerals are already digits (三号楼二单元 -> 3号楼2单元).
+Forms understood: 3号楼2单元501, 5栋1门302, 3-2-501, 3号楼501, 3#2单元, 第3栋, 501室, and
+bare 3楼2单元 (but a bare 3楼 is a floor, not a building). Spans are returned too, so the
+classifier can mask what it should not learn from."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlp.courtyards import CourtyardMatcher, first_mention
+
+_DASH = r"\s*[-_—–~]\s*"
+CASE_RE = re.compile(rf"(?<!\d)(\d{{2}})(\d{{2}})(\d{{2}}){_DASH}(\d{{4}})(?!\d)")
+# Ten digits in a row are a case number only when the message calls them one.
+LOOSE_CASE_RE = re.compile(r"(?:工单|单号|编号|工单号)\s*[:：是为]?\s*(\d{6})\s?(\d{4})(?!\d)")
+MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
+LANDLINE_RE = re.compile(r"(?<!\d)\(?(0[1-9]\d{1,2})\)?[\s-]?([2-9]\d{6,7})(?!\d)")
+DASHED_ADDRESS_RE = re.compile(
+    rf"(?<![\d-])(\d{{1,3}}){_DASH}(\d{{1,2}}){_DASH}(\d{{3,4}})(?![\d-])"
+)
+_UNIT_AHEAD = r"(?=\s*\d{1,2}\s*(?:单元|门|洞))"
+BUILDING_RE = re.compile(
+    rf"(?<!\d)第?(\d{{1,3}})\s*(?:号楼|号院楼|#楼|栋楼|栋|幢|号座|座|(?:号|#|楼){_UNIT_AHEAD})"
+)
+UNIT_RE = re.compile(r"(?<!\d)第?(\d{1,2})\s*(?:单元|洞)")
+GATE_UNIT_RE = re.compile(r"\s*(\d{1,2})\s*门")  # 5栋1门: only right after a building
+ROOM_AFTER_RE = re.compile(r"\s*[的,]?\s*(\d{3,4})(?:\s*(?:室|房|号|户))?(?![\d号楼栋层])")
+ROOM_RE = re.compile(r"(?<![\d-])(\d{3,4})\s*(?:室|房间|房|户)(?!\d)")
+URGENT_RE = re.compile(
+    r"(?<![不别])(?:紧急|急急|十万火急|火速|赶紧|赶快|马上|立刻|立即|尽快|快点|快来|速来|急死)"
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """Raw slot values with the spans they came from (offsets into the normalized text)."""
+
+    courtyard: str | None
+    building: str | None
+    unit: str | None
+    room: str | None
+    phone: str | None
+    case_number: str | None
+    urgent_words: bool
+    spans: tuple[tuple[int, int, str], ...]  # (start, end, kind): courtyard|case|phone
+
+
+def find_slots(text: str, courtyards: CourtyardMatcher) -> Found:
+    """Every slot in `text` (normalized). The first mention of each kind wins."""
+    spans: list[tuple[int, int, str]] = []
+    case_number = _case_number(text, spans)
+    phone = _phone(text, spans)
+    mentions = courtyards.find_all(text)
+    spans += [(m.start, m.end, "courtyard") for m in mentions]
+    first = first_mention(mentions)
+    courtyard_code = first.code if first else None
+    building, unit, room = _address(_blank(text, spans))
+    return Found(
+        courtyard=courtyard_code,
+        building=building,
+        unit=unit,
+        room=room,
+        phone=phone,
+        case_number=case_number,
+        urgent_words=bool(URGENT_RE.search(text)),
+        spans=tuple(sorted(spans)),
+    )
+
+
+def _case_number(text: str, spans: list[tuple[int, int, str]]) -> str | None:
+    found = None
+    for match in CASE_RE.finditer(text):
+        _, month, day, _ = match.groups()
+        if 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+            spans.append((match.start(), match.end(), "case"))
+            found = found or "".join(match.groups()[:3]) + "-" + match.group(4)
+    for match in LOOSE_CASE_RE.finditer(text):
+        if not any(s <= match.start(1) < e for s, e, _ in spans):
+            spans.append((match.start(1), match.end(2), "case"))
+            found = found or f"{match.group(1)}-{match.group(2)}"
+    return found
+
+
+def _phone(text: str, spans: list[tuple[int, int, str]]) -> str | None:
+    found = None
+    for regex in (MOBILE_RE, LANDLINE_RE):
+        for match in regex.finditer(text):
+            if any(s < match.end() and match.start() < e for s, e, _ in spans):
+                continue
+            spans.append((match.start(), match.end(), "phone"))
+            found = found or "".join(match.groups())
+    return found
+
+
+def _blank(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """`text` with spans overwritten by spaces, offsets kept (so 24号院 is no building 24)."""
+    chars = list(text)
+    for start, end, _ in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def _address(text: str) -> tuple[str | None, str | None, str | None]:
+    dashed = DASHED_ADDRESS_RE.search(text)
+    if dashed:
+        return _num(dashed.group(1)), _num(dashed.group(2)), _num(dashed.group(3))
+    building = unit = room = None
+    position = 0
+    match = BUILDING_RE.search(text)
+    if match:
+        building, position = _num(match.group(1)), match.end()
+        gate = GATE_UNIT_RE.match(text, position)
+        if gate:
+            unit, position = _num(gate.group(1)), gate.end()
+    if unit is None:
+        unit_match = UNIT_RE.search(text, position)
+        if unit_match:
+            unit, position = _num(unit_match.group(1)), unit_match.end()
+    if building or unit:
+        after = ROOM_AFTER_RE.match(text, position)
+        if after:
+            room = _num(after.group(1))
+    if room is None:
+        room_match = ROOM_RE.search(text)
+        if room_match:
+            room = _num(room_match.group(1))
+    return building, unit, room
+
+
+def _num(digits: str) -> str:
+    """'03' -> '3' for buildings and units; rooms keep their digits (0501 stays 0501)."""
+    return digits if len(digits) >= 3 else str(int(digits))

@@ -1,0 +1,138 @@
+"""Safety: emergencies are caught by rules even when the model disagrees or is unsure, and
+danger words that are not a danger now (prevention, a hazard, a past report) do not fire."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlp import Analyzer
+from nlp.analyzer import decide
+from nlp.safety import Hazard, Level, assess
+from nlp.text import canonical, compact, normalize
+
+
+def level(text: str) -> Level:
+    return assess(compact(canonical(normalize(text)))).level
+
+
+STRONG = [
+    "救命", "救名啊", "jiuming", "快来人啊", "三号楼着火了", "着伙了", "楼道里冒黑烟",
+    "闻到很重的煤气味", "燃气管道破了", "天然气漏了 嘶嘶响", "电梯里困人了",
+    "我在电梯里出不来", "电梯停了我妈还在里面", "老人摔倒了起不来", "我爸晕到了",
+    "俺娘叫不醒", "心脏病犯了", "喘不上气", "孩子抽搐", "有人拿刀砍人", "楼下打起来了",
+    "孩子走丢了", "老人迷路了", "独居老人好几天没开门了", "对门大爷三天没动静了",
+    "家里进水了", "水往屋里灌", "有人掉进井里了", "有人要跳楼", "快打120", "孩子触电了",
+    "电线着了", "我被人打了",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", STRONG)
+def test_strong_danger_words(text: str) -> None:
+    assert level(text) is Level.STRONG
+
+
+CALM = [
+    "建议楼道装扶手 防止老人摔倒",  # prevention
+    "楼道堆杂物有火灾隐患",  # a hazard
+    "冬天楼道结冰 怕有人摔跤",  # a worry
+    "之前报的着火隐患处理了没有",  # a past report
+    "社区搞一次消防演练吧",
+    "楼上洗衣机漏水淹了我家 不肯赔",  # a quarrel about damage
+    "电梯坏了 里面没人 就是不动",
+    "电梯一直停在五楼不动 没人在里面",
+    "想申请个防走失手环",
+    "楼下烧烤店天天冒烟",
+    "有人在楼道里抽烟 一楼道烟味",
+    "老人的户口本找不到了",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", CALM)
+def test_calm_contexts_are_not_strong(text: str) -> None:
+    assert level(text) is not Level.STRONG
+
+
+@pytest.mark.parametrize("text", ["楼道灯坏了", "你好", "建议加装电梯", "我的工单"])
+def test_ordinary_messages_have_no_hazard(text: str) -> None:
+    assert level(text) is Level.NONE
+
+
+THRESHOLDS = {"unsure": 0.4, "weak_emergency": 0.1, "unsure_emergency": 0.15}
+
+
+def probs(**given: float) -> dict[str, float]:
+    """A probability table: the given values, the rest shared equally."""
+    rest = [
+        i
+        for i in ("repair", "dispute", "elder_help", "emergency", "opinion", "query", "other")
+        if i not in given
+    ]
+    share = (1.0 - sum(given.values())) / len(rest)
+    return {**{i: share for i in rest}, **given}
+
+
+def test_strong_rule_overrules_a_confident_model() -> None:
+    intent, confidence = decide(
+        probs(repair=0.97, emergency=0.005), Hazard(Level.STRONG), None, THRESHOLDS
+    )
+    assert (intent, confidence) == ("emergency", 0.95)
+
+
+def test_weak_rule_needs_some_emergency_probability() -> None:
+    weak = Hazard(Level.WEAK)
+    assert decide(probs(repair=0.8, emergency=0.12), weak, None, THRESHOLDS)[0] == "emergency"
+    assert decide(probs(repair=0.8, emergency=0.05), weak, None, THRESHOLDS)[0] == "repair"
+
+
+def test_unsure_model_asks_back_unless_it_may_be_an_emergency() -> None:
+    none = Hazard(Level.NONE)
+    intent, confidence = decide(probs(repair=0.3, emergency=0.1), none, None, THRESHOLDS)
+    assert intent == "other" and confidence == pytest.approx(0.3)
+    assert decide(probs(repair=0.3, emergency=0.2), none, None, THRESHOLDS)[0] == "emergency"
+
+
+def test_model_choosing_emergency_is_never_downgraded() -> None:
+    p = probs(emergency=0.2, repair=0.19, dispute=0.19)
+    assert decide(p, Hazard(Level.NONE), None, THRESHOLDS)[0] == "emergency"
+
+
+def test_case_number_makes_a_query_but_not_over_an_emergency() -> None:
+    none = Hazard(Level.NONE)
+    assert decide(probs(repair=0.9), none, "261121-0007", THRESHOLDS) == ("query", 0.9)
+    assert decide(probs(repair=0.3), none, "261121-0007", THRESHOLDS)[0] == "query"
+    strong = Hazard(Level.STRONG)
+    assert decide(probs(query=0.9), strong, "261121-0007", THRESHOLDS)[0] == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text", ["救命", "家里着火了 快来", "老人晕倒了", "电梯困人", "俺爹摔倒了起不来", "煤气味很大"]
+)
+def test_analyzer_calls_emergencies_urgent(analyzer: Analyzer, text: str) -> None:
+    analysis = analyzer.analyze(text)
+    assert analysis.intent == "emergency"
+    assert analysis.slots.urgent is True
+    assert analysis.confidence >= 0.9
+
+
+def test_rules_win_even_against_a_model_that_never_says_emergency(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sure_repair = np.array([0.99, 0.002, 0.002, 0.0, 0.002, 0.002, 0.002])
+    monkeypatch.setattr(analyzer.model, "probabilities", lambda features: sure_repair)
+    assert analyzer.analyze("救命啊 有人晕倒了").intent == "emergency"
+    assert analyzer.analyze("楼道灯坏了").intent == "repair"
+
+
+def test_anything_that_may_be_an_emergency_is_one(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unsure = np.array([0.25, 0.15, 0.1, 0.2, 0.1, 0.1, 0.1])
+    monkeypatch.setattr(analyzer.model, "probabilities", lambda features: unsure)
+    monkeypatch.setitem(analyzer.thresholds, "unsure", 0.4)
+    monkeypatch.setitem(analyzer.thresholds, "unsure_emergency", 0.15)
+    assert analyzer.analyze("有点不对劲").intent == "emergency"
+    unsure_calm = np.array([0.3, 0.2, 0.2, 0.02, 0.1, 0.1, 0.08])
+    monkeypatch.setattr(analyzer.model, "probabilities", lambda features: unsure_calm)
+    analysis = analyzer.analyze("有点不对劲")
+    assert analysis.intent == "other" and analysis.confidence < 0.4
