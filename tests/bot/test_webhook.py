@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.simulator import Simulator
@@ -125,15 +126,21 @@ def test_menu_click_answers_with_help(phone: Phone) -> None:
     assert "暂不可用" in phone.event("CLICK", "NO_SUCH_KEY")
 
 
-def test_retry_after_a_crash_is_answered_properly(phone: Phone, db: Database) -> None:
-    """A try that died after storing the message (no reply kept): the retry answers it."""
+def test_failing_conversation_still_stores_the_message(
+    phone: Phone, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in a conversation: the resident gets an apology, the message is kept, and the
+    conversation's half-made changes are rolled back."""
     from cases.models import Case
+    from handlers import registry
 
+    def broken(ctx: object, turn: object) -> None:
+        raise RuntimeError("bug")
+
+    registry.load()
+    monkeypatch.setitem(registry.ROUTES, ("intent", "repair"), broken)
+    reply = phone.say("铝厂小区3号楼楼道灯坏了")
+    assert "系统刚才出了点问题" in reply
     with db.session() as session:
-        session.add(InboundMessage(dedup_key="m:31337", openid=phone.openid, msg_type="text",
-                                   content="铝厂小区3号楼楼道灯坏了", raw={}))
-    reply = phone.say("铝厂小区3号楼楼道灯坏了", msg_id=31337)
-    assert "工单号" in reply
-    with db.session() as session:
-        assert len(session.scalars(select(Case)).all()) == 1
+        assert session.scalars(select(Case)).all() == []
         assert session.scalars(select(InboundMessage)).one().reply == reply
