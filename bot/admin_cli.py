@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from cases.db import Database
+from cases.org import load_org
 from config.settings import Settings
 
 
@@ -17,7 +18,7 @@ def create_admin_command(
     password = password or secrets.token_urlsafe(12)
     database = Database(settings.database_url)
     try:
-        create_admin(database, name, password, scope)
+        create_admin(database, name, password, scope, org=load_org(settings.org_path))
     except ValueError as error:
         print(f"error: {error}")
         return 2

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -80,9 +81,19 @@ class Case(Base):
         Index("ix_cases_due", "due_at"),
         Index("ix_cases_status_level", "status", "level"),
         Index("ix_cases_created", "created_at"),
-        Index("ix_cases_courtyard", "courtyard"),
-        Index("ix_cases_community", "community"),
+        # Scope and place filters with a period or the newest first (the dashboard's lists and
+        # overview): one index range per scope instead of every case of the unit.
+        Index("ix_cases_street_created", "street", "created_at"),
+        Index("ix_cases_community_created", "community", "created_at"),
+        Index("ix_cases_courtyard_created", "courtyard", "created_at"),
         Index("ix_cases_resident", "resident_id", "status"),
+        # The sweeper's "dispatch still owed" query reads only this (small) partial index.
+        Index(
+            "ix_cases_undispatched",
+            "id",
+            sqlite_where=text("dispatched_stage < stage"),
+            postgresql_where=text("dispatched_stage < stage"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,10 +145,24 @@ class Case(Base):
     )
 
 
+# Events the resident is told about (workers.jobs.notify_resident).
+NOTICE_KINDS = ("take", "escalate", "resolve")
+_NOTICE_OWED = "notified_at IS NULL AND kind IN ('take', 'escalate', 'resolve')"
+
+
 class CaseEvent(Base):
     """One line of a case's timeline: when, who, what, and the move it made."""
 
     __tablename__ = "case_events"
+    __table_args__ = (
+        # The sweeper's "resident notice never sent" query reads only this partial index.
+        Index(
+            "ix_case_events_notice_owed",
+            "at",
+            sqlite_where=text(_NOTICE_OWED),
+            postgresql_where=text(_NOTICE_OWED),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -149,8 +174,14 @@ class CaseEvent(Base):
     from_level: Mapped[str | None] = mapped_column(String(16))
     to_level: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    # When the resident's notice of this event was queued (a Push row exists); kinds in
+    # NOTICE_KINDS with None here are owed a notice.
+    notified_at: Mapped[datetime | None] = mapped_column()
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+_UNFETCHED = "media_id IS NOT NULL AND fetched_at IS NULL AND fetch_error IS NULL"
 
 
 class Attachment(Base):
@@ -158,6 +189,15 @@ class Attachment(Base):
     three days, so a job downloads the file at once into `path`."""
 
     __tablename__ = "attachments"
+    __table_args__ = (
+        # The sweeper's "media never fetched" query reads only this partial index.
+        Index(
+            "ix_attachments_unfetched",
+            "created_at",
+            sqlite_where=text(_UNFETCHED),
+            postgresql_where=text(_UNFETCHED),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -193,25 +233,41 @@ class Opinion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+_PUSH_OPEN = "status IN ('pending', 'sending')"
+
+
 class Push(Base):
     """A message sent (or tried) to a person about a case. Unique per case, stage, kind and
     person, so a job that runs twice sends nothing twice."""
 
     __tablename__ = "pushes"
-    __table_args__ = (UniqueConstraint("case_id", "stage", "kind", "openid", name="uq_push_once"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "stage", "kind", "openid", name="uq_push_once"),
+        # The sweeper's "push not delivered" query reads only this partial index.
+        Index(
+            "ix_pushes_open",
+            "created_at",
+            sqlite_where=text(_PUSH_OPEN),
+            postgresql_where=text(_PUSH_OPEN),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     stage: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(32))  # dispatch, remind, notice:<what>
+    kind: Mapped[str] = mapped_column(String(32))  # dispatch, remind:<event id>, notice:<event id>
     level: Mapped[str | None] = mapped_column(String(16))
     openid: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed
+    # pending -> sending -> sent | failed; a send interrupted by a crash becomes "unconfirmed"
+    # (never re-sent: a push goes out at most once).
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     channel: Mapped[str | None] = mapped_column(String(16))  # template, custom
     errcode: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempted_at: Mapped[datetime | None] = mapped_column()  # when the last send began
 
 
 class CaseCounter(Base):

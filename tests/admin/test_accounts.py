@@ -1,0 +1,87 @@
+"""Accounts and tokens: what `python -m bot create-admin` and `create-token` do."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from admin.accounts import admin_for_token, create_admin, create_token, token_digest
+from bot.__main__ import main
+from cases.db import Database
+from cases.models import AdminUser, ApiToken, AuditLog
+from tests.admin.conftest import ORG
+
+
+def test_create_admin_stores_a_hash_and_the_scope(db: Database) -> None:
+    create_admin(db, "li", "a-long-password", "community:tbbl", org=ORG)
+    with db.session() as session:
+        admin = session.scalar(select(AdminUser).where(AdminUser.name == "li"))
+        assert admin is not None
+        assert (admin.scope_level, admin.scope_code) == ("community", "tbbl")
+        assert "a-long-password" not in admin.password_hash
+        assert admin.password_hash.startswith(("scrypt:", "pbkdf2:"))
+        actions = session.scalars(select(AuditLog.action)).all()
+    assert actions == ["admin.create"]
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "scope", "message"),
+    [
+        ("", "a-long-password", None, "name"),
+        ("has space", "a-long-password", None, "name"),
+        ("ok", "short", None, "at least 8"),
+        ("ok", "a-long-password", "grid:lc-1", "street:CODE or community:CODE"),
+        ("ok", "a-long-password", "community:Bad Code", "street:CODE or community:CODE"),
+        ("ok", "a-long-password", "community:nowhere", "no community 'nowhere'"),
+    ],
+)
+def test_create_admin_refuses_bad_input(
+    db: Database, name: str, password: str, scope: str | None, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        create_admin(db, name, password, scope, org=ORG)
+
+
+def test_create_admin_twice_is_refused(db: Database) -> None:
+    create_admin(db, "li", "a-long-password", None)
+    with pytest.raises(ValueError, match="exists already"):
+        create_admin(db, "li", "another-password", None)
+
+
+def test_token_is_shown_once_and_stored_as_a_digest(db: Database) -> None:
+    create_admin(db, "li", "a-long-password", "street:lsz", org=ORG)
+    token = create_token(db, "li")
+    assert token.startswith("gbt_") and len(token) > 40
+    assert create_token(db, "li") != token
+    with db.session() as session:
+        digests = session.scalars(select(ApiToken.token_hash)).all()
+        assert token_digest(token) in digests and token not in digests
+        admin = admin_for_token(session, token)
+        assert admin is not None and admin.name == "li"
+        assert admin_for_token(session, token + "x") is None
+        assert admin_for_token(session, "not-a-token") is None
+
+
+def test_token_for_unknown_admin_is_refused(db: Database) -> None:
+    with pytest.raises(ValueError, match="no admin 'ghost'"):
+        create_token(db, "ghost")
+
+
+def test_cli_commands(
+    db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lead's `python -m bot create-admin/create-token` on top of admin.accounts."""
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    monkeypatch.delenv("WECHAT_TOKEN", raising=False)
+    assert main(["create-admin", "wang", "--scope", "street:xhl"]) == 0
+    out = capsys.readouterr().out
+    assert "created with password:" in out
+    assert main(["create-admin", "zhao", "--password", "zhao-password-1"]) == 0
+    assert main(["create-admin", "zhao", "--password", "zhao-password-1"]) == 2
+    assert "exists already" in capsys.readouterr().out
+    assert main(["create-token", "wang"]) == 0
+    token = capsys.readouterr().out.strip()
+    with db.session() as session:
+        admin = admin_for_token(session, token)
+        assert admin is not None and admin.scope_code == "xhl"
+    assert main(["create-token", "nobody"]) == 2
