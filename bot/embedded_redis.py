@@ -55,7 +55,9 @@ class EmbeddedRedis:
             "--logfile",
             str(self.directory / "redis.log"),
         ]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        # Its own session: a Ctrl-C meant for `make run` must not stop Redis before the web
+        # and worker processes have finished with it.
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + timeout
         while True:
