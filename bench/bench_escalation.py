@@ -64,6 +64,7 @@ def main() -> int:
         ctx = WorkerContext.from_settings(settings, WorkerOptions())
         stack.callback(ctx.close)
         upgrade(settings.database_url)
+        _refuse_a_database_in_use(ctx)
         residents = [] if args.no_residents else _residents(ctx, 500)
         started = time.perf_counter()
         first_due = utcnow() + timedelta(seconds=LEAD + args.cases / 4000)
@@ -79,6 +80,8 @@ def main() -> int:
         print(f"first deadline in {(first_due - utcnow()).total_seconds():.1f} s; waiting …")
         _wait_escalated(ctx, len(cases), last_due + timedelta(seconds=60))
         _stop(workers)
+        if os.environ.get("BENCH_DEBUG"):
+            _debug(ctx, first_due)
         print(_report(_lateness(ctx, dict(cases)), len(cases)))
         print(_sweeper_costs(ctx, args.cases))
     return 0
@@ -119,8 +122,19 @@ def _header(settings: Settings, args: argparse.Namespace) -> str:
     return (
         f"bench_escalation: {args.cases} cases due within {args.window:.0f} s, "
         f"{args.workers} workers, {kind}, Redis {settings.redis_url.split('@')[-1]}, "
-        f"{os.cpu_count()} cores, residents {'no' if args.no_residents else 'yes'}"
+        f"{os.cpu_count()} cores, residents {'no' if args.no_residents else 'yes'}, "
+        f"load average before {os.getloadavg()[0]:.2f}"
     )
+
+
+def _refuse_a_database_in_use(ctx: WorkerContext) -> None:
+    """The workers sweep the whole database: cases of others would be escalated too."""
+    with ctx.domain.db.session() as session:
+        if session.scalar(select(func.count()).select_from(Case)):
+            raise SystemExit(
+                f"{ctx.settings.database_url}: this database holds cases already, and the "
+                "workers would act on them too; give the bench an empty database of its own"
+            )
 
 
 def _residents(ctx: WorkerContext, count: int) -> list[tuple[int, str]]:
@@ -258,9 +272,31 @@ def _lateness(ctx: WorkerContext, deadlines: dict[int, datetime]) -> list[tuple[
             (escalated[case_id] - due_at).total_seconds(),
             (pushed[case_id] - due_at).total_seconds(),
         )
-        for case_id, due_at in deadlines.items()
+        for case_id, due_at in sorted(deadlines.items(), key=lambda item: item[1])
         if case_id in escalated and case_id in pushed
     ]
+
+
+def _by_slice(lateness: list[tuple[float, float]], slices: int = 6) -> str:
+    """p99 of the push lateness for each sixth of the deadlines, in deadline order: flat means
+    the workers keep up, rising means a backlog builds."""
+    size = max(len(lateness) // slices, 1)
+    parts = [
+        percentile([p for _, p in lateness[i : i + size]], 99)
+        for i in range(0, size * slices, size)
+        if lateness[i : i + size]
+    ]
+    return "  p99 by sixth of the window: " + ", ".join(f"{p:.2f}" for p in parts) + " s"
+
+
+def _debug(ctx: WorkerContext, first_due: datetime) -> None:
+    with ctx.domain.db.session() as session:
+        times = session.scalars(select(Push.sent_at).where(Push.stage == 1)).all()
+    per = {}
+    for t in times:
+        second = int((t - first_due).total_seconds())
+        per[second] = per.get(second, 0) + 1
+    print("pushes per second:", [per.get(i, 0) for i in range(min(per), max(per) + 1)])
 
 
 def _report(lateness: list[tuple[float, float]], count: int) -> str:
@@ -276,6 +312,7 @@ def _report(lateness: list[tuple[float, float]], count: int) -> str:
             f"p90 {percentile(values, 90):.2f} s, p99 {percentile(values, 99):.2f} s, "
             f"max {max(values):.2f} s; never early: {min(values) >= 0}"
         )
+    lines.append(_by_slice(lateness))
     pushed = [p for _, p in lateness]
     within = sum(1 for p in pushed if p <= TARGET) / count * 100
     p99 = percentile(pushed, 99) if len(lateness) == count else float("inf")

@@ -2,10 +2,10 @@
 
 Every job gets an id made from what it is about (`gridbot-dispatch-42-1`), and is enqueued with
 rq's `unique=True`: while a job with that id is queued, scheduled or running, a second enqueue
-is refused (DuplicateJobError), which we count as success. Finished jobs keep no result
-(result_ttl=0), so their id is free again; a job that runs again finds the database moved on
-and does nothing. Functions are named by their dotted path, so the webhook that enqueues does
-not import the jobs' dependencies.
+is refused (DuplicateJobError), which we count as success; so it is for a minute after the job
+finished (result_ttl: rq deletes a job without one at a cost of several round trips). A job
+that runs again finds the database moved on and does nothing. Functions are named by their
+dotted path, so the webhook that enqueues does not import the jobs' dependencies.
 
 Two queues: the main one (dispatch, deadline checks, staff pushes) is always served first;
 "-low" (resident notices, media downloads) waits while escalations are due.
@@ -35,6 +35,7 @@ JOB_ID_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 # that the sweeper, which reads the database, re-creates whatever is still owed.
 ON_ERROR = Retry(max=3, interval=[5, 30, 120])
 FAILURE_TTL = 7 * 24 * 3600
+RESULT_TTL = 60
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def enqueue(
     options = {
         "job_id": ident,
         "job_timeout": spec.timeout,
-        "result_ttl": 0,
+        "result_ttl": RESULT_TTL,
         "failure_ttl": FAILURE_TTL,
         "retry": ON_ERROR,
         "unique": True,

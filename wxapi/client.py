@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
@@ -29,9 +30,7 @@ from wxapi.errors import TOKEN_ERRORS
 
 # The stored token disappears this long before WeChat's expiry, so nobody uses a dying token.
 TOKEN_MARGIN = 300
-ENVIRONMENT_SETTINGS = frozenset(
-    {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"}
-)
+PROXY_SETTINGS = frozenset({"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"})
 LOCAL_TOKEN_TTL = 30.0
 DEFAULT_TIMEOUT = 5.0
 
@@ -69,10 +68,7 @@ class GridbotWeChatClient(WeChatClient):
         self.redis = redis_conn
         self.lock_name = f"{prefix}:wechat:{appid}:token-lock"
         self.refreshes = 0  # tokens this instance fetched (tests and logs)
-        # requests rereads proxy and CA settings from the environment on every request; where
-        # there are none to read, skip that (it costs more than the rest of a local request).
-        if not any(name.upper() in ENVIRONMENT_SETTINGS for name in os.environ):
-            self._http.trust_env = False
+        _read_environment_once(self._http)
         self._local_token: tuple[str | None, float] = (None, 0.0)
 
     # -- the shared token ---------------------------------------------------------------
@@ -170,6 +166,18 @@ class GridbotWeChatClient(WeChatClient):
                 raise WeChatClientException(None, None, client=self, response=result)
         content_type = result.headers.get("Content-Type", "application/octet-stream")
         return Media(result.content, content_type)
+
+
+def _read_environment_once(http: requests.Session) -> None:
+    """requests rereads proxy and CA settings from the environment on every request, which
+    costs more than the rest of a local request. Without proxy settings (whose NO_PROXY rules
+    only requests applies), read the CA bundle once and stop looking."""
+    if any(name.upper() in PROXY_SETTINGS for name in os.environ):
+        return
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        http.verify = bundle
+    http.trust_env = False
 
 
 def make_client(
