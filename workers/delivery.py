@@ -52,7 +52,7 @@ class Delivered:
 
 
 @dataclass
-class _Plan:
+class Plan:
     push: _Claimed
     openid: str
     message: Message
@@ -79,13 +79,17 @@ def deliver(
     done: list[Delivered] = []
     for push_id in push_ids:
         with ctx.domain.db.session() as session:
-            plan = _claim(ctx, session, push_id, now or utcnow(), case)
-        if plan is None:
-            continue
-        channel, error = _send(ctx, plan)
-        with ctx.domain.db.session() as session:
-            done.append(_record(ctx, session, plan, channel, error, final))
+            plan = claim(ctx, session, push_id, now or utcnow(), case)
+        if plan is not None:
+            done.append(send_claimed(ctx, plan, final=final))
     return done
+
+
+def send_claimed(ctx: WorkerContext, plan: Plan, *, final: bool) -> Delivered:
+    """Send a claimed push and record the outcome."""
+    channel, error = _send(ctx, plan)
+    with ctx.domain.db.session() as session:
+        return _record(ctx, session, plan, channel, error, final)
 
 
 _PUSHES = Push.__table__
@@ -126,9 +130,12 @@ class _Claimed:
     openid: str
 
 
-def _claim(
-    ctx: WorkerContext, session: Session, push_id: int, now: datetime, case: Case | None
-) -> _Plan | None:
+def claim(
+    ctx: WorkerContext, session: Session, push_id: int, now: datetime, case: Case | None = None
+) -> Plan | None:
+    """Take push `push_id` for sending (pending -> sending) in `session`'s transaction, with
+    what it will say; None if it is not pending. A job that has just written the push claims
+    it in the same transaction, and sends it right after the commit."""
     row = session.execute(_CLAIM, {"push_id": push_id, "now": now}).first()
     if row is None:
         return None
@@ -141,12 +148,12 @@ def _claim(
     return _staff_plan(ctx, composer(ctx), push, case)
 
 
-def _staff_plan(ctx: WorkerContext, words: Composer, push: _Claimed, case: Case) -> _Plan:
+def _staff_plan(ctx: WorkerContext, words: Composer, push: _Claimed, case: Case) -> Plan:
     channels = ("template",) if ctx.settings.wechat_template_id else ("custom",)
     name = ctx.staff_names.get(push.openid, "")
     level = ctx.wording(f"level.{push.level}") if push.level else ""
     who = f"{level}{name or push.openid}"
-    return _Plan(push, push.openid, words.staff(case, push.kind), channels, who)
+    return Plan(push, push.openid, words.staff(case, push.kind), channels, who)
 
 
 def _resident_plan(
@@ -156,7 +163,7 @@ def _resident_plan(
     push: _Claimed,
     case: Case,
     now: datetime,
-) -> _Plan:
+) -> Plan:
     event = session.get(CaseEvent, int(push.kind.split(":", 1)[1]))
     assert event is not None, f"push {push.id} announces a missing event"
     resident = session.scalar(select(Resident).where(Resident.openid == push.openid))
@@ -168,10 +175,10 @@ def _resident_plan(
     else:
         channels = ("template",)
     who = ctx.wording("push.resident_who")
-    return _Plan(push, push.openid, words.resident(case, event), channels, who)
+    return Plan(push, push.openid, words.resident(case, event), channels, who)
 
 
-def _send(ctx: WorkerContext, plan: _Plan) -> tuple[str, SendError | None]:
+def _send(ctx: WorkerContext, plan: Plan) -> tuple[str, SendError | None]:
     """(the channel that answered last, the error if it failed)."""
     error: SendError | None = None
     channel = plan.channels[0]
@@ -198,7 +205,7 @@ def _send(ctx: WorkerContext, plan: _Plan) -> tuple[str, SendError | None]:
 def _record(
     ctx: WorkerContext,
     session: Session,
-    plan: _Plan,
+    plan: Plan,
     channel: str,
     error: SendError | None,
     final: bool,

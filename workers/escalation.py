@@ -18,7 +18,7 @@ from cases import lifecycle
 from cases.clock import utcnow
 from cases.models import Case, CaseEvent, Push
 from workers.context import WorkerContext
-from workers.delivery import Delivered, Outcome, deliver
+from workers.delivery import Delivered, Outcome, Plan, claim, deliver, send_claimed
 from workers.locking import lock_case
 from workers.outbox import add_pushes, pending_ids
 from workers.recipients import recipients, staff_for
@@ -39,13 +39,16 @@ def dispatch(ctx: WorkerContext, case_id: int, stage: int) -> None:
         if case.status not in lifecycle.ACTIVE:  # resolved or cancelled first: nothing to push
             case.dispatched_stage = max(case.dispatched_stage, stage)
             return
-        fresh = case.dispatched_stage < stage
-        push_ids = _write_dispatch(ctx, session, case, now) if fresh else None
-    ctx.schedule_check(case_id, stage, case.due_at)
-    if push_ids is None:  # dispatched before (a second run): send whatever is still pending
+        if case.dispatched_stage >= stage:  # a second run: send whatever is still pending
+            push_ids = None
+        else:
+            push_ids = _write_dispatch(ctx, session, case, now)
+            first = _claim_first(ctx, session, case, push_ids, now)
+    if push_ids is None:
+        ctx.schedule_check(case_id, stage, case.due_at)
         deliver_stage(ctx, case_id, stage)
-    else:
-        _deliver(ctx, case, push_ids)
+        return
+    _send_step(ctx, case, None, push_ids, first)
 
 
 def check_deadline(ctx: WorkerContext, case_id: int, stage: int) -> None:
@@ -58,12 +61,15 @@ def check_deadline(ctx: WorkerContext, case_id: int, stage: int) -> None:
             return
         if case.due_at is None:
             return
-        step = None
-        if case.due_at <= now:  # else taken meanwhile: a new deadline, a new check
-            step = _escalate(ctx, session, case, _overdue_reason(ctx, case), now)
-    ctx.schedule_check(case_id, case.stage, case.due_at)
-    if step is not None:
-        _after_escalation(ctx, case, *step)
+        if case.due_at > now:  # taken meanwhile: a new deadline, a new check
+            step = None
+        else:
+            event, push_ids = _escalate(ctx, session, case, _overdue_reason(ctx, case), now)
+            step = event, push_ids, _claim_first(ctx, session, case, push_ids, now)
+    if step is None:
+        ctx.schedule_check(case_id, case.stage, case.due_at)
+        return
+    _send_step(ctx, case, *step)
 
 
 def deliver_stage(ctx: WorkerContext, case_id: int, stage: int) -> None:
@@ -107,10 +113,11 @@ def escalate_if_unreachable(ctx: WorkerContext, case_id: int, stage: int) -> Non
         if not statuses or any(status != "failed" for status in statuses):
             return
         level = ctx.wording(f"level.{case.level}")
-        step = _escalate(ctx, session, case, ctx.wording("push.unreachable", level=level), now)
+        reason = ctx.wording("push.unreachable", level=level)
+        event, push_ids = _escalate(ctx, session, case, reason, now)
+        first = _claim_first(ctx, session, case, push_ids, now)
     log.info("case %s: nobody at its level could be reached; escalated", case_id)
-    ctx.schedule_check(case_id, case.stage, case.due_at)
-    _after_escalation(ctx, case, *step)
+    _send_step(ctx, case, event, push_ids, first)
 
 
 def _escalate(
@@ -145,14 +152,27 @@ def _write_dispatch(ctx: WorkerContext, session: Session, case: Case, now: datet
     return add_pushes(session, case, case.stage, "dispatch", targets, now)
 
 
-def _after_escalation(
-    ctx: WorkerContext, case: Case, event: CaseEvent, push_ids: list[int]
+def _claim_first(
+    ctx: WorkerContext, session: Session, case: Case, push_ids: list[int], now: datetime
+) -> Plan | None:
+    """The first push of a step is claimed in the step's own transaction (one commit less
+    per step; a crash before it is sent leaves it unconfirmed, as one during the call would)."""
+    return claim(ctx, session, push_ids[0], now, case) if push_ids else None
+
+
+def _send_step(
+    ctx: WorkerContext,
+    case: Case,
+    event: CaseEvent | None,
+    push_ids: list[int],
+    first: Plan | None,
 ) -> None:
-    if event.kind == "escalate" and event.notified_at is None:
+    """After a step's commit: its first push at once, then its deadline check, the resident's
+    notice, and the other pushes."""
+    results = [send_claimed(ctx, first, final=False)] if first is not None else []
+    ctx.schedule_check(case.id, case.stage, case.due_at)
+    if event is not None and event.kind == "escalate" and event.notified_at is None:
         ctx.enqueue("notify_resident", (event.id,))
-    _deliver(ctx, case, push_ids)
-
-
-def _deliver(ctx: WorkerContext, case: Case, push_ids: list[int]) -> None:
-    """Send the pushes just written for `case` (as committed: no need to read it again)."""
-    follow_up(ctx, deliver(ctx, push_ids, final=False, case=case))
+    rest = [push_id for push_id in push_ids if first is None or push_id != first.push.id]
+    results += deliver(ctx, rest, final=False, case=case)
+    follow_up(ctx, results)

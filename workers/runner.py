@@ -268,6 +268,9 @@ def run_worker(
                 worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 log.warning("worker lost Redis (%s)", exc)
+            finally:
+                if worker is not None:
+                    worker.connection.close()
             if burst or (worker is not None and worker.stopping):
                 return
             restarts += 1
