@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         views_opinions,
         views_org,
         views_overview,
+        views_staff,
         web,
     )
 
@@ -41,3 +42,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(open311.bp)
+    app.register_blueprint(views_staff.bp)

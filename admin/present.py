@@ -22,7 +22,6 @@ class Labels:
     def __init__(self, wording: Wording, org: OrgTree) -> None:
         self.wording = wording
         self.org = org
-        self._staff = {member.openid: (unit, member) for unit, member in org.all_staff()}
 
     def _word(self, group: str, key: str | None) -> str:
         if not key:
@@ -72,8 +71,9 @@ class Labels:
         """Staff by name and role, admins by account, residents as 居民, jobs as 系统."""
         if actor.startswith("admin:"):
             return f"管理员 {actor[6:]}"
-        if actor in self._staff:
-            unit, member = self._staff[actor]
+        posts = self.org.staff_posts(actor)
+        if posts:
+            unit, member = posts[-1]
             return f"{member.name}（{unit.name}{'·' + member.role if member.role else ''}）"
         if actor in ("system", "worker", "sweeper") or actor.startswith(("system", "worker")):
             return "系统"

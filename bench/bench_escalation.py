@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import statistics
@@ -25,21 +26,23 @@ import urllib.request
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import redis  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, insert, select, update  # noqa: E402
 
 from bot.embedded_redis import EmbeddedRedis, free_port  # noqa: E402
 from cases.clock import utcnow  # noqa: E402
 from cases.migrations import upgrade  # noqa: E402
 from cases.models import Case, CaseEvent, Push, Resident  # noqa: E402
+from cases.org import Address  # noqa: E402
 from config.settings import CONFIG_DIR, Settings  # noqa: E402
 from workers.context import WorkerContext  # noqa: E402
-from workers.enqueue import schedule_check  # noqa: E402
-from workers.options import WorkerOptions  # noqa: E402
+from workers.enqueue import check_moment, schedule_check  # noqa: E402
+from workers.options import WorkerOptions, worker_env  # noqa: E402
 from workers.sweeper import sweep  # noqa: E402
 
 POLICY = """\
@@ -48,18 +51,27 @@ default: {start: grid, ack_within: 30m, resolve_within: 2d}
 """
 TARGET = 2.0  # seconds after the deadline, p99
 LEAD = 20.0  # seconds between the end of setup and the first deadline
+# The push that tells the next level (stage 1) of an escalated case, sent.
+ESCALATION_SENT = (Push.stage == 1, Push.kind == "dispatch", Push.status == "sent")
 
 
 def main() -> int:
+    logging.getLogger("workers").setLevel(logging.ERROR)  # the sweeps below log what they find
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--window", type=float, default=60.0, help="deadlines spread over (s)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-residents", action="store_true", help="cases without a resident")
+    parser.add_argument(
+        "--send-concurrency", type=int, default=WorkerOptions.send_concurrency, help="per worker"
+    )
+    parser.add_argument(
+        "--wechat-latency", type=float, default=0.0, help="seconds each WeChat API call takes"
+    )
     args = parser.parse_args()
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gridbot-bench-")))
-        settings = _services(stack, tmp)
+        settings = _services(stack, tmp, args.wechat_latency)
         print(_header(settings, args))
         ctx = WorkerContext.from_settings(settings, WorkerOptions())
         stack.callback(ctx.close)
@@ -71,23 +83,28 @@ def main() -> int:
         cases = _insert_cases(ctx, args.cases, first_due, args.window, residents)
         print(f"setup: {args.cases} cases written in {time.perf_counter() - started:.1f} s", end="")
         started = time.perf_counter()
-        for case_id, due_at in cases:
-            schedule_check(ctx.redis, case_id, 0, due_at)
+        for moment in sorted({check_moment(due_at) for _, due_at in cases}):
+            schedule_check(ctx.redis, moment)
         print(f", their deadline checks scheduled in {time.perf_counter() - started:.1f} s")
-        workers = _start_workers(stack, settings, tmp, args.workers)
+        workers = _start_workers(stack, settings, tmp, args.workers, args.send_concurrency)
         _wait_ready(ctx.redis, args.workers)
         last_due = first_due + timedelta(seconds=args.window)
         print(f"first deadline in {(first_due - utcnow()).total_seconds():.1f} s; waiting …")
         _wait_escalated(ctx, len(cases), last_due + timedelta(seconds=60))
+        notices = _notices_sent(ctx)
         _stop(workers)
         if os.environ.get("BENCH_DEBUG"):
             _debug(ctx, first_due)
         print(_report(_lateness(ctx, dict(cases)), len(cases)))
+        if not args.no_residents:
+            print(
+                f"  resident notices (low-priority queue) sent by then: {notices} of {len(cases)}"
+            )
         print(_sweeper_costs(ctx, args.cases))
     return 0
 
 
-def _services(stack: ExitStack, tmp: Path) -> Settings:
+def _services(stack: ExitStack, tmp: Path, latency: float = 0.0) -> Settings:
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         server = EmbeddedRedis(tmp / "redis", persist=False)
@@ -96,7 +113,7 @@ def _services(stack: ExitStack, tmp: Path) -> Settings:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite3'}"
     port = free_port()
     stub = subprocess.Popen(
-        [sys.executable, "-m", "wxstub", "--port", str(port)],
+        [sys.executable, "-m", "wxstub", "--port", str(port), "--latency", str(latency)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         start_new_session=True,
@@ -123,6 +140,8 @@ def _header(settings: Settings, args: argparse.Namespace) -> str:
         f"bench_escalation: {args.cases} cases due within {args.window:.0f} s, "
         f"{args.workers} workers, {kind}, Redis {settings.redis_url.split('@')[-1]}, "
         f"{os.cpu_count()} cores, residents {'no' if args.no_residents else 'yes'}, "
+        f"WeChat answers in {args.wechat_latency * 1000:.0f} ms, "
+        f"{args.send_concurrency} pushes in flight per worker, "
         f"load average before {os.getloadavg()[0]:.2f}"
     )
 
@@ -151,38 +170,21 @@ def _insert_cases(
     window: float,
     residents: list[tuple[int, str]],
 ) -> list[tuple[int, datetime]]:
-    """Open cases already pushed to their grid, as the dispatch job leaves them."""
-    org = ctx.domain.org
-    addresses = [org.address(u.code) for u in org.courtyards]
-    now = utcnow()
-    rows = []
-    for i in range(count):
-        address = addresses[i % len(addresses)]
-        resident_id, openid = residents[i % len(residents)] if residents else (None, None)
-        rows.append(
-            {
-                "number": f"B{i:07d}",
-                "resident_id": resident_id,
-                "openid": openid,
-                "intent": "repair",
-                "status": "open",
-                "level": "grid",
-                "street": address.street,
-                "community": address.community,
-                "courtyard": address.courtyard,
-                "grid": address.grid,
-                "text": f"压测工单 {i}：楼道灯坏了",
-                "created_at": now,
-                "updated_at": now,
-                "level_since": now,
-                "due_at": first_due + timedelta(seconds=window * i / count),
-                "stage": 0,
-                "dispatched_stage": 0,
-            }
-        )
+    """Open cases already pushed to their grid, as the dispatch job leaves them, spread over
+    the courtyards and residents, their deadlines over `window` seconds from `first_due`."""
+    addresses = [ctx.domain.org.address(u.code) for u in ctx.domain.org.courtyards]
+    rows = [
+        {
+            **_case_row(f"B{i:07d}", addresses[i % len(addresses)]),
+            "resident_id": residents[i % len(residents)][0] if residents else None,
+            "openid": residents[i % len(residents)][1] if residents else None,
+            "text": f"压测工单 {i}：楼道灯坏了",
+            "due_at": first_due + timedelta(seconds=window * i / count),
+        }
+        for i in range(count)
+    ]
+    _bulk_insert(ctx, rows)
     with ctx.domain.db.session() as session:
-        for start in range(0, count, 2000):
-            session.execute(insert(Case), rows[start : start + 2000])
         return [
             (case_id, due_at)
             for case_id, due_at in session.execute(
@@ -191,19 +193,37 @@ def _insert_cases(
         ]
 
 
+def _case_row(number: str, address: Address) -> dict[str, Any]:
+    """The columns of an open repair case at the grid, dispatched, created now."""
+    now = utcnow()
+    return {
+        "number": number,
+        "intent": "repair",
+        "status": "open",
+        "level": "grid",
+        "street": address.street,
+        "community": address.community,
+        "courtyard": address.courtyard,
+        "grid": address.grid,
+        "created_at": now,
+        "updated_at": now,
+        "level_since": now,
+        "stage": 0,
+        "dispatched_stage": 0,
+    }
+
+
+def _bulk_insert(ctx: WorkerContext, rows: list[dict[str, Any]]) -> None:
+    with ctx.domain.db.session() as session:
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(Case), rows[start : start + 5000])
+    _analyze(ctx)
+
+
 def _start_workers(
-    stack: ExitStack, settings: Settings, tmp: Path, count: int
+    stack: ExitStack, settings: Settings, tmp: Path, count: int, send_concurrency: int
 ) -> list[subprocess.Popen[bytes]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRIDBOT_", "WECHAT_"))}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        REDIS_URL=settings.redis_url,
-        DATABASE_URL=settings.database_url,
-        WECHAT_API_BASE=settings.wechat_api_base,
-        GRIDBOT_TEMPLATE_ID=str(settings.wechat_template_id),
-        GRIDBOT_ESCALATION=str(settings.escalation_path),
-        GRIDBOT_MEDIA_DIR=str(settings.media_dir),
-    )
+    env = worker_env(settings, WorkerOptions(send_concurrency=send_concurrency))
     workers = []
     for n in range(count):
         log = (tmp / f"worker{n}.log").open("ab")
@@ -232,22 +252,26 @@ def _wait_ready(conn: redis.Redis, count: int) -> None:
         time.sleep(0.2)
 
 
-def _wait_escalated(ctx: WorkerContext, count: int, until: datetime) -> int:
-    done = 0
+def _wait_escalated(ctx: WorkerContext, count: int, until: datetime) -> None:
+    """Until `count` cases have their second level pushed, or `until`."""
     while utcnow() < until:
         with ctx.domain.db.session() as session:
-            done = int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(Push)
-                    .where(Push.stage == 1, Push.kind == "dispatch", Push.status == "sent")
-                )
-                or 0
-            )
-        if done >= count:
-            break
+            done = session.scalar(select(func.count()).select_from(Push).where(*ESCALATION_SENT))
+        if (done or 0) >= count:
+            return
         time.sleep(1.0)
-    return done
+
+
+def _notices_sent(ctx: WorkerContext) -> int:
+    with ctx.domain.db.session() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(Push)
+                .where(Push.kind.like("notice:%"), Push.status == "sent")
+            )
+            or 0
+        )
 
 
 def _lateness(ctx: WorkerContext, deadlines: dict[int, datetime]) -> list[tuple[float, float]]:
@@ -261,11 +285,7 @@ def _lateness(ctx: WorkerContext, deadlines: dict[int, datetime]) -> list[tuple[
             ).all()
         )
         pushed = dict(
-            session.execute(
-                select(Push.case_id, Push.sent_at).where(
-                    Push.stage == 1, Push.kind == "dispatch", Push.status == "sent"
-                )
-            ).all()
+            session.execute(select(Push.case_id, Push.sent_at).where(*ESCALATION_SENT)).all()
         )
     return [
         (
@@ -291,7 +311,9 @@ def _by_slice(lateness: list[tuple[float, float]], slices: int = 6) -> str:
 
 def _debug(ctx: WorkerContext, first_due: datetime) -> None:
     with ctx.domain.db.session() as session:
-        times = session.scalars(select(Push.sent_at).where(Push.stage == 1)).all()
+        times = session.scalars(
+            select(Push.sent_at).where(Push.stage == 1, Push.kind == "dispatch")
+        ).all()
     per = {}
     for t in times:
         second = int((t - first_due).total_seconds())
@@ -325,18 +347,27 @@ def _report(lateness: list[tuple[float, float]], count: int) -> str:
 
 
 def _sweeper_costs(ctx: WorkerContext, count: int) -> str:
-    """Sweep times as the open cases grow tenfold, then as owed work appears."""
+    """Sweep times as the open cases grow sixfold, then as owed work appears."""
+    with ctx.domain.db.session() as session:  # notices the stopped workers left unsent
+        session.execute(
+            update(CaseEvent).where(CaseEvent.notified_at.is_(None)).values(notified_at=utcnow())
+        )
+        session.execute(update(Push).where(Push.status == "pending").values(status="sent"))
+    _analyze(ctx)
     lines = ["sweeper (median of 5 sweeps):"]
-    lines.append(f"  {_open_cases(ctx):>6} open cases,    0 owed: {_time_sweeps(ctx):6.1f} ms")
+    lines.append(_sweep_line(ctx))
     _add_cases(ctx, 5 * count, due_in=timedelta(hours=1), prefix="F")
-    lines.append(f"  {_open_cases(ctx):>6} open cases,    0 owed: {_time_sweeps(ctx):6.1f} ms")
-    owed = max(count // 10, 1)
-    _add_cases(ctx, owed, due_in=timedelta(hours=-1), prefix="L")
-    lines.append(
-        f"  {_open_cases(ctx):>6} open cases, {owed:>4} owed: {_time_sweeps(ctx):6.1f} ms "
-        "(deadline checks lost, found and enqueued)"
-    )
+    lines.append(_sweep_line(ctx))
+    _add_cases(ctx, max(count // 10, 1), due_in=timedelta(hours=-1), prefix="L")
+    lines.append(_sweep_line(ctx) + " (deadline checks lost: found and enqueued)")
     return "\n".join(lines)
+
+
+def _sweep_line(ctx: WorkerContext) -> str:
+    reports = [sweep(ctx) for _ in range(5)]
+    owed = sum(reports[0].found.values())
+    millis = statistics.median(r.seconds * 1000 for r in reports)
+    return f"  {_open_cases(ctx):>6} open cases, {owed:>5} owed: {millis:6.1f} ms"
 
 
 def _open_cases(ctx: WorkerContext) -> int:
@@ -344,36 +375,20 @@ def _open_cases(ctx: WorkerContext) -> int:
         return int(session.scalar(select(func.count()).where(Case.status == "open")) or 0)
 
 
-def _time_sweeps(ctx: WorkerContext) -> float:
-    return statistics.median(sweep(ctx).seconds * 1000 for _ in range(5))
-
-
 def _add_cases(ctx: WorkerContext, count: int, due_in: timedelta, prefix: str) -> None:
-    org = ctx.domain.org
-    address = org.address(org.courtyards[0].code)
-    now = utcnow()
-    rows = [
-        {
-            "number": f"{prefix}{i:07d}",
-            "intent": "repair",
-            "status": "open",
-            "level": "grid",
-            "street": address.street,
-            "community": address.community,
-            "courtyard": address.courtyard,
-            "grid": address.grid,
-            "created_at": now,
-            "updated_at": now,
-            "level_since": now,
-            "due_at": now + due_in,
-            "stage": 0,
-            "dispatched_stage": 0,
-        }
-        for i in range(count)
-    ]
-    with ctx.domain.db.session() as session:
-        for start in range(0, count, 5000):
-            session.execute(insert(Case), rows[start : start + 5000])
+    address = ctx.domain.org.address(ctx.domain.org.courtyards[0].code)
+    due_at = utcnow() + due_in
+    _bulk_insert(
+        ctx, [{**_case_row(f"{prefix}{i:07d}", address), "due_at": due_at} for i in range(count)]
+    )
+
+
+def _analyze(ctx: WorkerContext) -> None:
+    """Fresh statistics after a bulk insert, as PostgreSQL's autovacuum soon makes them (its
+    planner would otherwise not know the owed-work indexes are small)."""
+    if ctx.domain.db.engine.dialect.name == "postgresql":
+        with ctx.domain.db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
 
 
 def _wait_http(url: str) -> None:

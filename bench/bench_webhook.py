@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.embedded_redis import EmbeddedRedis, free_port  # noqa: E402
+from bot.gunicorn_app import DEFAULT_THREADS, default_workers  # noqa: E402
 from bot.simulator import Simulator  # noqa: E402
 from cases.migrations import upgrade  # noqa: E402
 from config.settings import Settings  # noqa: E402
@@ -177,7 +178,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--web-workers", type=int, default=default_workers())
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="per web process")
     options = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="gridbot-bench-"))
     env = dict(os.environ)
@@ -192,10 +194,14 @@ def main() -> None:
     app_port, hello_port = free_port(), free_port()
     env["PORT"] = str(app_port)
     (tmp / "hello_app.py").write_text(HELLO_APP)
-    gunicorn_opts = ["-w", str(options.web_workers), "--threads", "4", "-k", "gthread"]
+    threads = str(options.threads)
+    gunicorn_opts = ["-w", str(options.web_workers), "--threads", threads, "-k", "gthread"]
     servers = [
         start_gunicorn(
-            [sys.executable, "-m", "bot", "web", "--workers", str(options.web_workers)], env, ROOT
+            [sys.executable, "-m", "bot", "web", "--workers", str(options.web_workers)]
+            + ["--threads", threads],
+            env,
+            ROOT,
         ),
         start_gunicorn(
             [
@@ -219,7 +225,7 @@ def main() -> None:
         fixed = requests_for(settings, int(options.rate * options.seconds), offset=0)
         loop = requests_for(settings, 12000, offset=10**6)
         print(
-            f"machine: {os.cpu_count()} cores; gunicorn {options.web_workers} workers x 4 "
+            f"machine: {os.cpu_count()} cores; gunicorn {options.web_workers} workers x {threads} "
             f"threads; database {settings.database_url.split('://')[0]}; load generator "
             "on the same machine"
         )

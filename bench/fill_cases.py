@@ -306,14 +306,17 @@ def fill(url: str, count: int, days: int, opinions: int, seed: int, reset: bool)
     cases: list[dict[str, Any]] = []
     events: list[list[dict[str, Any]]] = []
     inserted = 0
+    grids_of = {
+        yard.code: [g for g in org.of_level("grid") if g.parents["courtyard"] == yard.code]
+        for yard in courtyards
+    }
     for created in moments:
         intent = weighted(rng, INTENTS)
         if intent == "emergency" and rng.random() < 0.3:
             place: dict[str, Any] = {}
         else:
             yard = rng.choice(courtyards)
-            grids = [g for g in org.of_level("grid") if g.parents["courtyard"] == yard.code]
-            building = rng.choice(rng.choice(grids).buildings)
+            building = rng.choice(rng.choice(grids_of[yard.code]).buildings)
             address = org.address(yard.code, building)
             place = dict(
                 street=address.street,

@@ -16,7 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="web, worker, Redis and the WeChat stand-in")
     serve.add_argument("--web-processes", type=int, default=2)
     web = commands.add_parser("web", help="the web app under gunicorn")
-    web.add_argument("--workers", type=int, default=None, help="default: one per core")
+    web.add_argument("--workers", type=int, default=None, help="default: one per core, plus one")
+    web.add_argument("--threads", type=int, default=None, help="threads per process (default: 1)")
     web.add_argument("--bind", default=None, help="default: 127.0.0.1:$PORT")
     commands.add_parser("worker", help="an rq worker with its scheduler and sweeper")
     database = commands.add_parser("db", help="database schema")
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "web":
         from bot.gunicorn_app import run_gunicorn
 
-        return run_gunicorn(settings, workers=args.workers, bind=args.bind)
+        return run_gunicorn(settings, workers=args.workers, threads=args.threads, bind=args.bind)
     if args.command == "worker":
         from workers.runner import run_worker
 

@@ -12,6 +12,7 @@ import logging
 import time
 
 import redis
+from redis.client import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +61,7 @@ class ReplyCache:
                 return found
             time.sleep(interval)
 
-    def store(self, dedup_key: str, reply: str) -> None:
-        try:
-            self.conn.set(self._key(dedup_key), reply.encode("utf-8"), ex=REPLY_TTL)
-        except redis.RedisError as exc:
-            log.warning("could not cache the reply for %s: %s", dedup_key, exc)
-
-    def release(self, dedup_key: str) -> None:
-        """Give up a claim whose message was never stored, so a retry may try again."""
-        try:
-            self.conn.delete(self._key(dedup_key))
-        except redis.RedisError:
-            pass
+    def store(self, pipe: Pipeline, dedup_key: str, reply: str) -> None:
+        """Keep the reply for retries, as one of `pipe`'s commands (its errors are the
+        caller's: the reply is in the database too)."""
+        pipe.set(self._key(dedup_key), reply.encode("utf-8"), ex=REPLY_TTL)

@@ -1,8 +1,8 @@
 """One accepted message, end to end: dedup, store and handle in one commit, enqueue, reply.
 
 Order matters for "nothing lost": the message row, the conversation's changes and the reply
-commit together (a failing conversation is rolled back to a savepoint and answered with an
-apology, the message still stored); jobs are enqueued only after that commit, and if Redis is
+commit together (a failing conversation is rolled back and answered with an apology, the
+message still stored); jobs are enqueued only after that commit, and if Redis is
 down they are not lost: the workers' sweeper finds the owed work from SQL."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+import redis
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.dedup import Claim, ReplyCache
@@ -24,6 +25,10 @@ from handlers import respond
 from handlers.turn import Reply
 
 log = logging.getLogger(__name__)
+
+
+# A plain INSERT (no unit of work for the one row every message writes), built once.
+_INSERT_MESSAGE = insert(InboundMessage.__table__)
 
 
 class Inbox:
@@ -41,58 +46,66 @@ class Inbox:
             if reply is not None:
                 return reply
         answered = self._store_and_handle(key, inbound)
-        if answered is None:  # the database knows this message: an earlier try answered it
-            text = self._stored_reply(key)
-            self.cache.store(key, text)
-            return text
-        self.cache.store(key, answered.text)
-        self._enqueue(answered)
+        self._remember_and_enqueue(key, answered)
         return answered.text
 
-    def _store_and_handle(self, key: str, inbound: Inbound) -> Reply | None:
-        """One transaction: the raw message, the conversation's changes and the reply commit
-        together, so a message that got an answer is always stored with it. None when the
-        unique dedup_key shows the message is known (the last line of dedup without Redis;
-        on PostgreSQL a concurrent try waits here for the first one's commit)."""
+    def _store_and_handle(self, key: str, inbound: Inbound) -> Reply:
+        """One transaction: the conversation's changes, the raw message and its reply commit
+        together, so a message that got an answer is always stored with it. When the unique
+        dedup_key shows the message is known (the last line of dedup without Redis; on
+        PostgreSQL a concurrent try waits at the commit for the first one's), the earlier
+        try's reply, and nothing of this one's. The message
+        row is written last, in the commit's flush: on SQLite the write lock is then held
+        for the writes alone, not while the conversation thinks."""
         fields = inbound.fields
-        row = InboundMessage(
-            dedup_key=key,
-            openid=fields["FromUserName"],
-            msg_type=str(fields["MsgType"]).lower()[:32],
-            event=(str(fields.get("Event") or "").lower()[:64] or None),
-            content=_text_of(fields),
-            media_id=fields.get("MediaId") if isinstance(fields.get("MediaId"), str) else None,
-            raw=_jsonable(fields),
-            sent_at=_from_epoch(int(fields["CreateTime"])),
-            received_at=utcnow(),
-        )
         with self.db.sessions() as session:
-            session.add(row)
+            reply = respond(self.services, session, turn_of(inbound))
+            session.flush()  # the conversation's rows first: the message row refers to its case
+            row = {
+                "dedup_key": key,
+                "openid": fields["FromUserName"],
+                "msg_type": str(fields["MsgType"]).lower()[:32],
+                "event": str(fields.get("Event") or "").lower()[:64] or None,
+                "content": _text_of(fields),
+                "media_id": _str_or_none(fields.get("MediaId")),
+                "raw": _jsonable(fields),
+                "sent_at": _from_epoch(int(fields["CreateTime"])),
+                "received_at": utcnow(),
+                "reply": reply.text,
+                "case_id": reply.case_id,
+                "intent": reply.intent,
+            }
             try:
-                session.flush()
+                session.execute(_INSERT_MESSAGE, row)
+                session.commit()
             except IntegrityError:
                 session.rollback()
-                return None
-            reply = respond(self.services, session, turn_of(inbound, row.id))
-            row.reply, row.case_id, row.intent = reply.text, reply.case_id, reply.intent
-            session.commit()
+                earlier = session.execute(
+                    select(InboundMessage.reply).where(InboundMessage.dedup_key == key)
+                ).first()
+                if earlier is None:
+                    raise
+                text = earlier.reply
+                return Reply(text if text is not None else self.services.wording("webhook.busy"))
         return reply
 
-    def _stored_reply(self, key: str) -> str:
-        with self.db.session() as session:
-            reply = session.scalar(
-                select(InboundMessage.reply).where(InboundMessage.dedup_key == key)
-            )
-        return reply if reply is not None else self.services.wording("webhook.busy")
-
-    def _enqueue(self, reply: Reply) -> None:
-        if not reply.followups:
-            return
+    def _remember_and_enqueue(self, key: str, reply: Reply) -> None:
+        """The reply cache entry and the follow-up jobs, in one round trip to Redis. If Redis
+        fails, a retry finds the reply in the database and the sweeper re-creates the work."""
+        conn = self.services.redis
         try:
-            from workers.enqueue import enqueue_followups
+            with conn.pipeline(transaction=False) as pipe:
+                self.cache.store(pipe, key, reply.text)
+                if reply.followups:
+                    from workers.enqueue import queue_followups
 
-            enqueue_followups(self.services.redis, reply.followups)
-        except Exception:  # noqa: BLE001 - the sweeper re-creates lost work from SQL
+                    queue_followups(
+                        pipe, conn, reply.followups, prefix=self.services.settings.queue_prefix
+                    )
+                pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("could not cache the reply or enqueue its work (%s); the sweeper will", exc)
+        except Exception:  # noqa: BLE001 - the message is committed; never fail its reply
             log.exception("could not enqueue follow-up work; the sweeper will")
 
 
@@ -102,6 +115,10 @@ def _text_of(fields: dict[str, Any]) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:

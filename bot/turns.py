@@ -8,10 +8,10 @@ from cases.clock import utcnow
 from handlers.turn import Location, Turn
 
 
-def turn_of(inbound: Inbound, inbound_id: int) -> Turn:
+def turn_of(inbound: Inbound) -> Turn:
     fields = inbound.fields
     kind = str(fields["MsgType"]).lower()
-    base = {"openid": fields["FromUserName"], "at": utcnow(), "inbound_id": inbound_id}
+    base = {"openid": fields["FromUserName"], "at": utcnow()}
     if kind == "event":
         event = str(fields.get("Event") or "").lower()
         key = fields.get("EventKey")

@@ -73,6 +73,10 @@ class InboundMessage(Base):
     intent: Mapped[str | None] = mapped_column(String(32))
 
 
+# Partial-index predicate of cases whose stage was never dispatched (the sweeper's query).
+UNDISPATCHED = text("dispatched_stage < stage")
+
+
 class Case(Base):
     """A report that someone must act on: where it is, who holds it, and its deadline."""
 
@@ -91,8 +95,8 @@ class Case(Base):
         Index(
             "ix_cases_undispatched",
             "id",
-            sqlite_where=text("dispatched_stage < stage"),
-            postgresql_where=text("dispatched_stage < stage"),
+            sqlite_where=UNDISPATCHED,
+            postgresql_where=UNDISPATCHED,
         ),
     )
 
@@ -146,8 +150,12 @@ class Case(Base):
 
 
 # Events the resident is told about (workers.jobs.notify_resident).
-NOTICE_KINDS = ("take", "escalate", "resolve")
-_NOTICE_OWED = "notified_at IS NULL AND kind IN ('take', 'escalate', 'resolve')"
+NOTICE_KINDS = ("take", "escalate", "resolve", "set_level", "reopen", "close")
+_NOTICE_OWED = "notified_at IS NULL AND kind IN ({})".format(
+    ", ".join(f"'{kind}'" for kind in NOTICE_KINDS)
+)
+# The predicate as a clause, for queries that should read that index.
+NOTICE_OWED = text(_NOTICE_OWED)
 
 
 class CaseEvent(Base):
@@ -182,6 +190,7 @@ class CaseEvent(Base):
 
 
 _UNFETCHED = "media_id IS NOT NULL AND fetched_at IS NULL AND fetch_error IS NULL"
+UNFETCHED = text(_UNFETCHED)  # the predicate as a clause, for queries that should read it
 
 
 class Attachment(Base):
@@ -234,6 +243,8 @@ class Opinion(Base):
 
 
 _PUSH_OPEN = "status IN ('pending', 'sending')"
+# The predicate as a clause, for queries that should read that index.
+PUSH_OPEN = text(_PUSH_OPEN)
 
 
 class Push(Base):

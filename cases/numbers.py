@@ -6,7 +6,9 @@ INSERT … ON CONFLICT … RETURNING), so two web processes never hand out the s
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,12 +19,27 @@ from cases.models import CaseCounter
 def next_case_number(session: Session, now: datetime) -> str:
     day = local(now).strftime("%y%m%d")
     dialect = session.get_bind().dialect.name
-    builder = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if builder is None:  # pragma: no cover - only the two supported databases
+    statement = _BUMP.get(dialect)
+    if statement is None:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"case numbers need SQLite or PostgreSQL, not {dialect}")
-    stmt = builder(CaseCounter).values(day=day, last=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[CaseCounter.day], set_={"last": CaseCounter.last + 1}
-    ).returning(CaseCounter.last)
-    last = session.execute(stmt).scalar_one()
+    last = session.execute(statement, {"day": day}).scalar_one()
     return f"{day}-{last:04d}"
+
+
+_COUNTERS = CaseCounter.__table__
+
+
+def _bump(builder: Any) -> Any:
+    """INSERT (day, 1) … ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last, built
+    once per dialect on the table (it runs for every case; the ORM adds nothing here)."""
+    return (
+        builder(CaseCounter.__table__)
+        .values(day=bindparam("day"), last=1)
+        .on_conflict_do_update(
+            index_elements=[_COUNTERS.c.day], set_={"last": _COUNTERS.c.last + 1}
+        )
+        .returning(_COUNTERS.c.last)
+    )
+
+
+_BUMP = {"sqlite": _bump(sqlite.insert), "postgresql": _bump(postgresql.insert)}

@@ -59,6 +59,12 @@ class OrgTree:
     def __init__(self, district: str, units: list[Unit]) -> None:
         self.district = district
         self.units: dict[tuple[str, str], Unit] = {(u.level, u.code): u for u in units}
+        # openid -> (unit, member) of each post, in tree order: every text message asks
+        # whether its sender is staff, so this is an index, not a scan.
+        self._posts: dict[str, list[tuple[Unit, StaffMember]]] = {}
+        for unit in units:
+            for member in unit.staff:
+                self._posts.setdefault(member.openid, []).append((unit, member))
 
     def unit(self, level: str, code: str) -> Unit:
         return self.units[(level, code)]
@@ -88,10 +94,19 @@ class OrgTree:
 
     def posts_of(self, openid: str) -> list[Unit]:
         """The units where `openid` is staff: what a staff member may act on."""
-        return [u for u in self.units.values() if any(s.openid == openid for s in u.staff)]
+        return [unit for unit, _ in self.staff_posts(openid)]
+
+    def staff_posts(self, openid: str) -> list[tuple[Unit, StaffMember]]:
+        """(unit, entry) of each post `openid` holds, in tree order."""
+        return self._posts.get(openid, [])
+
+    def member(self, openid: str) -> StaffMember | None:
+        """The staff entry of `openid` (its first post), None if not staff."""
+        posts = self._posts.get(openid)
+        return posts[0][1] if posts else None
 
     def is_staff(self, openid: str) -> bool:
-        return bool(self.posts_of(openid))
+        return openid in self._posts
 
     def covers(self, unit: Unit, address: Address) -> bool:
         """Whether `unit` is the address's unit at its level (or above it)."""

@@ -5,25 +5,50 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cases.lifecycle import ACTIVE
 from cases.models import Case, Resident
 from cases.org import Unit
 
+# Built once: every message looks its sender up.
+_RESIDENT_BY_OPENID = select(Resident).where(Resident.openid == bindparam("openid"))
+_RESIDENTS = Resident.__table__
+_NOTE_MESSAGE = (
+    update(_RESIDENTS)
+    .where(_RESIDENTS.c.id == bindparam("resident_id"))
+    .values(last_message_at=bindparam("now"))
+)
+
 
 def resident_by_openid(session: Session, openid: str) -> Resident | None:
-    return session.scalar(select(Resident).where(Resident.openid == openid))
+    return session.scalar(_RESIDENT_BY_OPENID, {"openid": openid})
 
 
-def get_or_create_resident(session: Session, openid: str, now: datetime) -> Resident:
+def get_or_create_resident(
+    session: Session, openid: str, now: datetime, *, wrote: bool = False
+) -> Resident:
+    """The resident of `openid`, created (and flushed, for its id) at first contact; `wrote`:
+    a newcomer's first contact is a message, kept as their last message time (see
+    `note_message` for the others)."""
     resident = resident_by_openid(session, openid)
     if resident is None:
-        resident = Resident(openid=openid, created_at=now)
+        resident = Resident(openid=openid, created_at=now, last_message_at=now if wrote else None)
         session.add(resident)
         session.flush()
     return resident
+
+
+def note_message(session: Session, resident: Resident, now: datetime) -> None:
+    """Keep `now` as the resident's last message time: one plain UPDATE, without marking the
+    object changed (a unit of work for one column costs more than the rest of a message's
+    writes; on SQLite it would also take the write lock early)."""
+    if resident.last_message_at == now:
+        return
+    session.execute(_NOTE_MESSAGE, {"resident_id": resident.id, "now": now})
+    set_committed_value(resident, "last_message_at", now)
 
 
 def case_by_number(session: Session, number: str) -> Case | None:

@@ -12,29 +12,22 @@ import argparse
 import logging
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 
 from admin.accounts import create_admin  # noqa: E402
 from bench.fill_cases import fill  # noqa: E402
-from bot.app import create_app  # noqa: E402
 from cases import lifecycle  # noqa: E402
 from cases.clock import utcnow  # noqa: E402
 from cases.db import Database  # noqa: E402
 from cases.models import Attachment, Case  # noqa: E402
 from config.settings import Settings  # noqa: E402
+from tests.live import CHROMIUM, CHROMIUM_ARGS, serving  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 PASSWORD = "screenshot-password"
 
 
@@ -88,13 +81,11 @@ def main() -> None:
         create_admin(db, "demo", PASSWORD, None)
         number = showcase(db)
         db.dispose()
-        app = create_app(Settings(database_url=url, media_dir=Path(tmp) / "media"), warm=False)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_port}"
-        try:
+        settings = Settings(database_url=url, media_dir=Path(tmp) / "media")
+        with serving(settings) as live:
+            base = live.url
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1360, "height": 900}, locale="zh-CN")
                 page.goto(f"{base}/admin/login")
                 page.fill("input[name=name]", "demo")
@@ -115,9 +106,6 @@ def main() -> None:
                     page.screenshot(path=str(args.out / name), full_page=full)
                     print(args.out / name)
                 browser.close()
-        finally:
-            server.shutdown()
-            app.extensions["gridbot"].close()
 
 
 if __name__ == "__main__":

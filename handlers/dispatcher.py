@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cases.clock import utcnow
 from cases.context import Domain
-from cases.queries import get_or_create_resident
+from cases.queries import get_or_create_resident, note_message
 from config.settings import Settings
 from config.wording import Wording
 from handlers import registry
@@ -39,12 +39,12 @@ class HandlerServices(Protocol):
 
 
 def respond(services: HandlerServices, session: Session, turn: Turn) -> Reply:
-    """The reply to `turn`; its changes are in `session`, which the caller commits."""
+    """The reply to `turn`; its changes are in `session`, which the caller commits. A handler
+    that raises is answered with an apology, its half-made changes rolled back (the session
+    then holds only the resident's contact)."""
     registry.load()
     now = turn.at or utcnow()
-    resident = get_or_create_resident(session, turn.openid, now)
-    if turn.kind != "event":
-        resident.last_message_at = now
+    wrote = turn.kind != "event"  # a message, not a menu view: WeChat's 48-hour window opens
     ctx = Context(
         session=session,
         org=services.domain.org,
@@ -52,16 +52,20 @@ def respond(services: HandlerServices, session: Session, turn: Turn) -> Reply:
         wording=services.wording,
         analyzer=services.analyzer,
         dialogue=Dialogue(services.redis, turn.openid, services.settings.queue_prefix),
-        resident=resident,
+        resident=get_or_create_resident(session, turn.openid, now, wrote=wrote),
         now=now,
     )
     handler = choose(ctx, turn)
     try:
-        with session.begin_nested():
-            return handler(ctx, turn)
+        reply = handler(ctx, turn)
     except Exception:
-        log.exception("handler %s failed on inbound %s", handler.__name__, turn.inbound_id)
-        return Reply(ctx.say("webhook.sorry"))
+        log.exception("handler %s failed on a %s from %s", handler.__name__, turn.kind, turn.openid)
+        session.rollback()
+        ctx.resident = get_or_create_resident(session, turn.openid, now, wrote=wrote)
+        reply = Reply(ctx.say("webhook.sorry"))
+    if wrote:
+        note_message(session, ctx.resident, now)
+    return reply
 
 
 def choose(ctx: Context, turn: Turn) -> registry.Handler:

@@ -39,7 +39,6 @@ class Turn:
     picture_url: str | None = None
     location: Location | None = None
     at: datetime | None = None
-    inbound_id: int | None = None
 
 
 @dataclass

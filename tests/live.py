@@ -58,3 +58,11 @@ class Phone:
 
     def event(self, event: str, key: str = "") -> str:
         return self.send_xml(self.sim.event(self.openid, event, key))
+
+
+# Debian's Chromium, headless, as the browser tests and docs/screenshots.py drive it.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
@@ -33,6 +34,8 @@ class WorkerContext:
     wording: Wording
     redis: redis.Redis
     wechat: GridbotWeChatClient
+    # The check moments this process has scheduled lately (a cache: scheduling is idempotent).
+    _scheduled: dict[int, None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_settings(
@@ -46,17 +49,14 @@ class WorkerContext:
             domain=Domain.from_settings(settings),
             wording=load_wording(settings.wording_path),
             redis=conn,
-            wechat=make_client(settings, conn, timeout=options.wechat_timeout),
+            wechat=make_client(
+                settings, conn, timeout=options.wechat_timeout, connections=options.send_concurrency
+            ),
         )
 
     @property
     def prefix(self) -> str:
         return self.settings.queue_prefix
-
-    @cached_property
-    def staff_names(self) -> dict[str, str]:
-        """openid -> name of every staff member in org.yaml."""
-        return {member.openid: member.name for _, member in self.domain.org.all_staff()}
 
     def enqueue(
         self,
@@ -74,17 +74,34 @@ class WorkerContext:
             log.warning("could not enqueue %s%s (%s); the sweeper will", job, args, exc)
             return None
 
-    def schedule_check(self, case_id: int, stage: int, due_at: datetime | None) -> None:
+    def schedule_check(self, due_at: datetime | None) -> None:
+        """Make sure a deadline check runs soon after `due_at` (one job serves every case due
+        in the same quarter second; this process remembers the ones it scheduled)."""
         if due_at is None:
             return
+        moment = queueing.check_moment(due_at)
+        if moment in self._scheduled:
+            return
         try:
-            queueing.schedule_check(self.redis, case_id, stage, due_at, prefix=self.prefix)
+            queueing.schedule_check(self.redis, moment, prefix=self.prefix)
         except redis.RedisError as exc:
-            log.warning(
-                "could not schedule the check of case %s (%s); the sweeper will", case_id, exc
-            )
+            log.warning("could not schedule a deadline check (%s); the sweeper will", exc)
+            return
+        self._scheduled[moment] = None
+        if len(self._scheduled) > 4096:  # forget the oldest half
+            for old in list(self._scheduled)[:2048]:
+                del self._scheduled[old]
+
+    @cached_property
+    def senders(self) -> ThreadPoolExecutor:
+        """Threads that wait on WeChat's answers, so that a batch of pushes costs one round
+        trip's time rather than one per push (the API takes tens of milliseconds to answer)."""
+        return ThreadPoolExecutor(self.options.send_concurrency, thread_name_prefix="push")
 
     def close(self) -> None:
+        if "senders" in self.__dict__:
+            self.senders.shutdown(wait=True)
+            del self.__dict__["senders"]
         self.redis.close()
         self.domain.db.dispose()
 

@@ -3,16 +3,20 @@
 A push goes out at most once. Its row is claimed (pending -> sending) in one conditional
 UPDATE before the call, so two workers never both send it; a worker killed during the call
 leaves it "sending", and the sweeper later marks it "unconfirmed" rather than risk a second
-message. Failures that retrying cannot mend fail at once (a customer-service message first
-falls back to a template); others go back to pending for a later attempt, and fail on the
-last one. A failed push is an event on the case's timeline.
+message. Pushes go out a few at a time (GRIDBOT_SEND_CONCURRENCY), each few claimed in one
+transaction, sent at once from the context's threads and recorded in one transaction: a
+killed worker leaves at most that few unconfirmed, the rest pending for the sweeper.
+
+Failures that retrying cannot mend fail at once (a customer-service message first falls back
+to a template); others go back to pending for a later attempt, and fail on the last one. A
+failed push is an event on the case's timeline.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +28,7 @@ from cases.clock import utcnow
 from cases.models import Case, CaseEvent, Push, Resident
 from workers.context import WorkerContext
 from workers.messages import Composer, Message
+from workers.outbox import is_notice, noticed_event
 from wxapi import SendError, classify
 
 log = logging.getLogger(__name__)
@@ -61,7 +66,10 @@ class Plan:
 
 
 def composer(ctx: WorkerContext) -> Composer:
-    return Composer(ctx.wording, ctx.domain.org, ctx.domain.policy, ctx.settings.public_url)
+    settings = ctx.settings
+    return Composer(
+        ctx.wording, ctx.domain.org, ctx.domain.policy, settings.public_url, settings.secret_key
+    )
 
 
 def deliver(
@@ -69,34 +77,38 @@ def deliver(
     push_ids: Sequence[int],
     *,
     final: bool,
-    case: Case | None = None,
-    now: datetime | None = None,
+    cases: Mapping[int, Case] | None = None,
 ) -> list[Delivered]:
     """Send those of the pushes `push_ids` that are still pending (the others are someone
-    else's, or done); `final`: no attempt comes after this one. One push at a time, so that
-    a crash leaves at most one of them unconfirmed and the rest pending for the sweeper.
-    `case`: the pushes' case as just committed by the caller (saves reading it again)."""
+    else's, or done); `final`: no attempt comes after this one. `cases`: the pushes' cases
+    as just committed by the caller, by id (saves reading them again)."""
     done: list[Delivered] = []
-    for push_id in push_ids:
+    width = ctx.options.send_concurrency
+    for start in range(0, len(push_ids), width):
         with ctx.domain.db.session() as session:
-            plan = claim(ctx, session, push_id, now or utcnow(), case)
-        if plan is not None:
-            done.append(send_claimed(ctx, plan, final=final))
+            plans = claim(ctx, session, push_ids[start : start + width], utcnow(), cases)
+        done += send_claimed(ctx, plans, final=final)
     return done
 
 
-def send_claimed(ctx: WorkerContext, plan: Plan, *, final: bool) -> Delivered:
-    """Send a claimed push and record the outcome."""
-    channel, error = _send(ctx, plan)
+def send_claimed(ctx: WorkerContext, plans: Sequence[Plan], *, final: bool) -> list[Delivered]:
+    """Send claimed pushes (at once, if several) and record the outcomes."""
+    if len(plans) > 1:
+        outcomes = list(ctx.senders.map(lambda plan: _send(ctx, plan), plans))
+    else:
+        outcomes = [_send(ctx, plan) for plan in plans]
+    if not plans:
+        return []
     with ctx.domain.db.session() as session:
-        return _record(ctx, session, plan, channel, error, final)
+        return _record(ctx, session, list(zip(plans, outcomes, strict=True)), final)
 
 
 _PUSHES = Push.__table__
 # Built once, compiled once: these run for every push.
 _CLAIM = (
     update(_PUSHES)
-    .where(_PUSHES.c.id == bindparam("push_id"), _PUSHES.c.status == "pending")
+    .where(_PUSHES.c.id.in_(bindparam("push_ids", expanding=True)))
+    .where(_PUSHES.c.status == "pending")
     .values(status="sending", attempted_at=bindparam("now"), attempts=_PUSHES.c.attempts + 1)
     .returning(
         _PUSHES.c.id,
@@ -131,44 +143,76 @@ class _Claimed:
 
 
 def claim(
-    ctx: WorkerContext, session: Session, push_id: int, now: datetime, case: Case | None = None
-) -> Plan | None:
-    """Take push `push_id` for sending (pending -> sending) in `session`'s transaction, with
-    what it will say; None if it is not pending. A job that has just written the push claims
-    it in the same transaction, and sends it right after the commit."""
-    row = session.execute(_CLAIM, {"push_id": push_id, "now": now}).first()
-    if row is None:
-        return None
-    push = _Claimed(*row)
-    if case is None or case.id != push.case_id:
-        case = session.get(Case, push.case_id)
-    assert case is not None
-    if push.kind.startswith("notice:"):
-        return _resident_plan(ctx, session, composer(ctx), push, case, now)
-    return _staff_plan(ctx, composer(ctx), push, case)
+    ctx: WorkerContext,
+    session: Session,
+    push_ids: Sequence[int],
+    now: datetime,
+    cases: Mapping[int, Case] | None = None,
+) -> list[Plan]:
+    """Take those of the pushes `push_ids` that are pending for sending (pending -> sending)
+    in `session`'s transaction, with what each will say: a few statements for all of them."""
+    if not push_ids:
+        return []
+    rows = session.execute(_CLAIM, {"push_ids": list(push_ids), "now": now}).all()
+    pushes = sorted((_Claimed(*row) for row in rows), key=lambda push: push.id)
+    known = dict(cases or {})
+    missing = {push.case_id for push in pushes} - known.keys()
+    if missing:
+        known.update((c.id, c) for c in session.scalars(select(Case).where(Case.id.in_(missing))))
+    notices = [push for push in pushes if is_notice(push.kind)]
+    events, last_messages = _about_notices(session, notices)
+    words = composer(ctx)
+    plans = []
+    for push in pushes:
+        case = known[push.case_id]
+        if is_notice(push.kind):
+            event = events[noticed_event(push.kind)]
+            last = last_messages.get(push.openid)
+            plans.append(_resident_plan(ctx, words, push, case, event, last, now))
+        else:
+            plans.append(_staff_plan(ctx, words, push, case))
+    return plans
+
+
+def _about_notices(
+    session: Session, notices: list[_Claimed]
+) -> tuple[dict[int, CaseEvent], dict[str, datetime | None]]:
+    """The events that notices announce, by id, and their residents' last message times."""
+    if not notices:
+        return {}, {}
+    event_ids = {noticed_event(push.kind) for push in notices}
+    events = {
+        e.id: e for e in session.scalars(select(CaseEvent).where(CaseEvent.id.in_(event_ids)))
+    }
+    missing = event_ids - events.keys()
+    assert not missing, f"notices announce missing events {sorted(missing)}"
+    openids = {push.openid for push in notices}
+    last = session.execute(
+        select(Resident.openid, Resident.last_message_at).where(Resident.openid.in_(openids))
+    )
+    return events, {openid: at for openid, at in last}
 
 
 def _staff_plan(ctx: WorkerContext, words: Composer, push: _Claimed, case: Case) -> Plan:
     channels = ("template",) if ctx.settings.wechat_template_id else ("custom",)
-    name = ctx.staff_names.get(push.openid, "")
+    member = ctx.domain.org.member(push.openid)
+    name = member.name if member else ""
     level = ctx.wording(f"level.{push.level}") if push.level else ""
     who = f"{level}{name or push.openid}"
-    return Plan(push, push.openid, words.staff(case, push.kind), channels, who)
+    return Plan(push, push.openid, words.staff(case, push.kind, push.openid), channels, who)
 
 
 def _resident_plan(
     ctx: WorkerContext,
-    session: Session,
     words: Composer,
     push: _Claimed,
     case: Case,
+    event: CaseEvent,
+    last_message_at: datetime | None,
     now: datetime,
 ) -> Plan:
-    event = session.get(CaseEvent, int(push.kind.split(":", 1)[1]))
-    assert event is not None, f"push {push.id} announces a missing event"
-    resident = session.scalar(select(Resident).where(Resident.openid == push.openid))
-    last = resident.last_message_at if resident else None
-    in_window = last is not None and now - last < SERVICE_WINDOW
+    """A customer-service message while WeChat allows one, else a template message."""
+    in_window = last_message_at is not None and now - last_message_at < SERVICE_WINDOW
     template = bool(ctx.settings.wechat_template_id)
     if in_window or not template:
         channels: tuple[str, ...] = ("custom", "template") if template else ("custom",)
@@ -205,27 +249,32 @@ def _send(ctx: WorkerContext, plan: Plan) -> tuple[str, SendError | None]:
 def _record(
     ctx: WorkerContext,
     session: Session,
-    plan: Plan,
-    channel: str,
-    error: SendError | None,
+    sent: list[tuple[Plan, tuple[str, SendError | None]]],
     final: bool,
-) -> Delivered:
+) -> list[Delivered]:
+    """Record each push's outcome (one statement for all); a push failed for good is an event
+    on its case's timeline."""
     now = utcnow()
-    push = plan.push
-    values: dict[str, object] = {"push_id": push.id, "channel": channel, "sent_at": None}
-    if error is None:
-        values.update(status="sent", sent_at=now, errcode=None, detail=None)
-        outcome = Outcome.SENT
-    elif error.permanent or final:
-        values.update(status="failed", errcode=error.errcode, detail=error.detail)
-        outcome = Outcome.FAILED
-    else:
-        values.update(status="pending", errcode=error.errcode, detail=error.detail)
-        outcome = Outcome.RETRY
-    session.execute(_FINISH, values)
-    if outcome is Outcome.FAILED:
-        case = session.get(Case, push.case_id)
-        assert case is not None
-        note = ctx.wording("push.failed", who=plan.who, detail=error.detail if error else "")
-        lifecycle.record(session, case, "push_failed", "system", note, now=now)
-    return Delivered(push.id, push.case_id, push.stage, push.kind, push.level, outcome)
+    rows: list[dict[str, object]] = []
+    done: list[Delivered] = []
+    for plan, (channel, error) in sent:
+        push = plan.push
+        row: dict[str, object] = {"push_id": push.id, "channel": channel, "sent_at": None}
+        if error is None:
+            row.update(status="sent", sent_at=now, errcode=None, detail=None)
+            outcome = Outcome.SENT
+        elif error.permanent or final:
+            row.update(status="failed", errcode=error.errcode, detail=error.detail)
+            outcome = Outcome.FAILED
+        else:
+            row.update(status="pending", errcode=error.errcode, detail=error.detail)
+            outcome = Outcome.RETRY
+        rows.append(row)
+        done.append(Delivered(push.id, push.case_id, push.stage, push.kind, push.level, outcome))
+        if outcome is Outcome.FAILED:
+            case = session.get(Case, push.case_id)
+            assert case is not None
+            note = ctx.wording("push.failed", who=plan.who, detail=error.detail if error else "")
+            lifecycle.record(session, case, "push_failed", "system", note, now=now)
+    session.execute(_FINISH, rows)
+    return done

@@ -7,6 +7,11 @@ finished (result_ttl: rq deletes a job without one at a cost of several round tr
 that runs again finds the database moved on and does nothing. Functions are named by their
 dotted path, so the webhook that enqueues does not import the jobs' dependencies.
 
+Deadline checks are not one job per case: a case's check is the job of the quarter second
+after its deadline (`gridbot-due-<epoch ms>`), shared by every case due by then, and it
+escalates whatever is overdue in batches (workers.escalation.check_due). Ten thousand cases
+due within a minute make a few hundred jobs, not ten thousand.
+
 Two queues: the main one (dispatch, deadline checks, staff pushes) is always served first;
 "-low" (resident notices, media downloads) waits while escalations are due.
 """
@@ -19,8 +24,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import redis
+from redis.client import Pipeline
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 from rq.registry import ScheduledJobRegistry
@@ -36,6 +43,9 @@ JOB_ID_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 ON_ERROR = Retry(max=3, interval=[5, 30, 120])
 FAILURE_TTL = 7 * 24 * 3600
 RESULT_TTL = 60
+# Deadline checks run on this grid of moments (ms): a case is checked at most this long
+# after its deadline, plus the scheduler's poll.
+CHECK_STEP_MS = 250
 
 
 @dataclass(frozen=True)
@@ -48,9 +58,10 @@ class JobSpec:
 
 JOBS: dict[str, JobSpec] = {
     "dispatch_case": JobSpec("workers.jobs.dispatch_case", "dispatch", False, 120),
-    "check_deadline": JobSpec("workers.jobs.check_deadline", "check", False, 120),
+    "check_due": JobSpec("workers.jobs.check_due", "due", False, 300),
     "deliver_push": JobSpec("workers.jobs.deliver_push", "deliver", False, 60),
     "notify_resident": JobSpec("workers.jobs.notify_resident", "notify", True, 60),
+    "send_notices": JobSpec("workers.jobs.send_notices", "notices", True, 300),
     "fetch_attachment": JobSpec("workers.jobs.fetch_attachment", "fetch", True, 300),
 }
 
@@ -70,9 +81,12 @@ def job_id(prefix: str, job: str, *parts: object) -> str:
     return ident
 
 
-def check_job_id(prefix: str, case_id: int, stage: int, due_at: datetime) -> str:
-    """A deadline check is about one deadline: a new deadline (taken, reminded) is a new job."""
-    return job_id(prefix, "check_deadline", case_id, stage, _epoch_ms(due_at))
+def check_moment(due_at: datetime, now: datetime | None = None) -> int:
+    """The moment (epoch ms) of the check that covers a deadline `due_at`: the first step of
+    the grid strictly after both the deadline and now. Strictly after now, so that the job is
+    still in the future when it is scheduled (never one that is running or has run)."""
+    latest = max(_epoch_ms(due_at), _epoch_ms(now or datetime.now(UTC)))
+    return (latest // CHECK_STEP_MS + 1) * CHECK_STEP_MS
 
 
 def enqueue(
@@ -113,12 +127,10 @@ def enqueue(
     return ident
 
 
-def schedule_check(
-    conn: redis.Redis, case_id: int, stage: int, due_at: datetime, *, prefix: str = DEFAULT_PREFIX
-) -> str:
-    """The deadline check of (case, stage) at `due_at` (see `enqueue` on whole seconds)."""
-    ident = check_job_id(prefix, case_id, stage, due_at)
-    return enqueue(conn, "check_deadline", (case_id, stage), prefix=prefix, ident=ident, at=due_at)
+def schedule_check(conn: redis.Redis, moment: int, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """The deadline check at `moment` (from `check_moment`); scheduling it again is harmless."""
+    at = datetime.fromtimestamp(moment / 1000, UTC)
+    return enqueue(conn, "check_due", (moment,), prefix=prefix, at=at)
 
 
 def enqueue_followups(
@@ -150,6 +162,34 @@ def enqueue_followups(
             log.exception("could not enqueue %s%s; the sweeper will", followup.job, followup.args)
             ok = False
     return ok
+
+
+def queue_followups(
+    pipe: Pipeline, conn: redis.Redis, followups: Iterable[Followup], *, prefix: str
+) -> None:
+    """Add the enqueueing of `followups` to `pipe` (its caller's other writes go in the same
+    round trip; the webhook sends its reply cache entry with them). Not rq's `unique`
+    enqueue, which costs a round trip of its own: a follow-up of a fresh commit cannot be
+    queued yet, and if the same id were queued twice the job, idempotent, would find its
+    work done. `conn` is the pipeline's connection (rq reads the server version from it
+    once). Errors surface at pipe.execute()."""
+    by_queue: dict[str, list[Any]] = {}
+    for followup in followups:
+        spec = JOBS[followup.job]
+        args = tuple(followup.args)
+        data = Queue.prepare_data(
+            spec.func,
+            args,
+            job_id=job_id(prefix, followup.job, *args),
+            timeout=spec.timeout,
+            result_ttl=RESULT_TTL,
+            failure_ttl=FAILURE_TTL,
+            retry=ON_ERROR,
+        )
+        main, low = queue_names(prefix)
+        by_queue.setdefault(low if spec.low else main, []).append(data)
+    for name, datas in by_queue.items():
+        Queue(name, connection=conn).enqueue_many(datas, pipeline=pipe)
 
 
 def _aware(moment: datetime) -> datetime:

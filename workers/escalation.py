@@ -1,14 +1,21 @@
-"""Carrying a case up the levels: dispatch a stage, check its deadline, escalate.
+"""Carrying a case up the levels: dispatch a stage, check deadlines, escalate.
 
 Each step locks the case, re-reads it and acts only if the case is still where the job says
 (same stage, still active, deadline passed): a job that runs twice, late or after a crash
-changes nothing the second time. A step's pushes are written as pending rows in the same
-transaction as the step, then sent; the sweeper re-sends what a crash left pending.
+changes nothing the second time. A step's pushes (staff, and the resident's notice) are
+written as pending rows in the same transaction as the step, then sent; the sweeper sends
+what a crash left pending.
+
+Deadline checks work in batches: one job, run a quarter second after a deadline, escalates
+every case that is overdue by then, a hundred per transaction, and sends their pushes
+together. The resident's notices follow on the low queue: under load, staff are told first.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -18,14 +25,33 @@ from cases import lifecycle
 from cases.clock import utcnow
 from cases.models import Case, CaseEvent, Push
 from workers.context import WorkerContext
-from workers.delivery import Delivered, Outcome, Plan, claim, deliver, send_claimed
-from workers.locking import lock_case
-from workers.outbox import add_pushes, pending_ids
+from workers.delivery import Delivered, Outcome, deliver
+from workers.locking import lock_case, lock_due
+from workers.notices import notice_target, wants_notice
+from workers.outbox import (
+    add_pushes,
+    insert_pushes,
+    is_notice,
+    notice_kind,
+    pending_ids,
+    push_row,
+)
 from workers.recipients import recipients, staff_for
 
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
+BATCH = 100  # cases escalated per transaction
+BUDGET = 120.0  # seconds a check job works before it hands the rest to a new job
+
+
+@dataclass
+class Step:
+    """What a committed step left to do: pushes to send, checks to schedule, notices."""
+
+    cases: dict[int, Case] = field(default_factory=dict)
+    push_ids: list[int] = field(default_factory=list)
+    notice_ids: list[int] = field(default_factory=list)
 
 
 def dispatch(ctx: WorkerContext, case_id: int, stage: int) -> None:
@@ -40,43 +66,34 @@ def dispatch(ctx: WorkerContext, case_id: int, stage: int) -> None:
             case.dispatched_stage = max(case.dispatched_stage, stage)
             return
         if case.dispatched_stage >= stage:  # a second run: send whatever is still pending
-            push_ids = None
+            push_ids = list(pending_ids(session, case_id, stage))
         else:
             push_ids = _write_dispatch(ctx, session, case, now)
-            first = _claim_first(ctx, session, case, push_ids, now)
-    if push_ids is None:
-        ctx.schedule_check(case_id, stage, case.due_at)
-        deliver_stage(ctx, case_id, stage)
-        return
-    _send_step(ctx, case, None, push_ids, first)
+    _carry_out(ctx, Step({case.id: case}, push_ids))
 
 
-def check_deadline(ctx: WorkerContext, case_id: int, stage: int) -> None:
-    """If the case's deadline passed with the case still at `stage` and not taken or resolved
-    in time, move it up a level (at the top: flag it and remind the street office)."""
-    now = utcnow()
-    with ctx.domain.db.session() as session:
-        case = lock_case(session, case_id)
-        if case is None or case.stage != stage or case.status not in lifecycle.ACTIVE:
-            return
-        if case.due_at is None:
-            return
-        if case.due_at > now:  # taken meanwhile: a new deadline, a new check
-            step = None
-        else:
-            event, push_ids = _escalate(ctx, session, case, _overdue_reason(ctx, case), now)
-            step = event, push_ids, _claim_first(ctx, session, case, push_ids, now)
-    if step is None:
-        ctx.schedule_check(case_id, case.stage, case.due_at)
-        return
-    _send_step(ctx, case, *step)
-
-
-def deliver_stage(ctx: WorkerContext, case_id: int, stage: int) -> None:
-    """Send the stage's pending pushes now; retries and failures are followed up."""
-    with ctx.domain.db.session() as session:
-        ids = pending_ids(session, case_id, stage)
-    follow_up(ctx, deliver(ctx, ids, final=False))
+def check_due(ctx: WorkerContext, *, batch: int = BATCH, budget: float = BUDGET) -> int:
+    """Escalate every case whose deadline has passed while it was not taken or resolved (at
+    the top: flag it and remind the street office), a batch at a time; the number moved."""
+    started = time.monotonic()
+    moved = 0
+    while True:
+        now = utcnow()
+        with ctx.domain.db.session() as session:
+            due = lock_due(session, now, batch)
+            overdue = [
+                (case, _overdue_reason(ctx, case))
+                for case in due
+                if case.status in lifecycle.ACTIVE and case.due_at and case.due_at <= now
+            ]
+            step = _escalate(ctx, session, overdue, now)
+        _carry_out(ctx, step)
+        moved += len(step.cases)
+        if len(due) < batch:
+            return moved
+        if time.monotonic() - started > budget:
+            ctx.schedule_check(now)  # more are due: a fresh job goes on
+            return moved
 
 
 def follow_up(ctx: WorkerContext, results: list[Delivered]) -> None:
@@ -85,7 +102,7 @@ def follow_up(ctx: WorkerContext, results: list[Delivered]) -> None:
     retry_at = utcnow() + timedelta(seconds=ctx.options.backoff[0])
     for result in results:
         if result.outcome is Outcome.RETRY:
-            low = result.kind.startswith("notice:")
+            low = is_notice(result.kind)
             ctx.enqueue("deliver_push", (result.push_id,), at=retry_at, low=low)
     failed = {(r.case_id, r.stage) for r in results if r.outcome is Outcome.FAILED}
     for case_id, stage in sorted(failed):
@@ -114,26 +131,52 @@ def escalate_if_unreachable(ctx: WorkerContext, case_id: int, stage: int) -> Non
             return
         level = ctx.wording(f"level.{case.level}")
         reason = ctx.wording("push.unreachable", level=level)
-        event, push_ids = _escalate(ctx, session, case, reason, now)
-        first = _claim_first(ctx, session, case, push_ids, now)
+        step = _escalate(ctx, session, [(case, reason)], now)
     log.info("case %s: nobody at its level could be reached; escalated", case_id)
-    _send_step(ctx, case, event, push_ids, first)
+    _carry_out(ctx, step)
 
 
 def _escalate(
-    ctx: WorkerContext, session: Session, case: Case, reason: str, now: datetime
-) -> tuple[CaseEvent, list[int]]:
-    """lifecycle.escalate, and the new stage's pushes written in the same transaction."""
-    event = lifecycle.escalate(session, ctx.domain.policy, case, SYSTEM, reason, now=now)
-    session.flush()
+    ctx: WorkerContext, session: Session, overdue: list[tuple[Case, str]], now: datetime
+) -> Step:
+    """lifecycle.escalate for each (case, reason), and the pushes that follow, written in the
+    same transaction: to the new level (at the top: a reminder to the street office), and
+    the resident's notice. A batch costs a few statements, not a few per case: one flush
+    for the cases and their events, one INSERT for every push."""
+    policy = ctx.domain.policy
+    moves = []
+    for case, reason in overdue:
+        event = lifecycle.escalate(session, policy, case, SYSTEM, reason, now=now)
+        if event.kind == "escalate":
+            case.dispatched_stage = case.stage
+        moves.append((case, event, event.kind == "escalate" and wants_notice(case, event, now)))
+    session.flush()  # event ids, for the pushes named after them
+    rows = []
+    for case, event, notice in moves:
+        kind, targets = _told_of(ctx, case, event)
+        rows += [push_row(case.id, case.stage, kind, *target, now) for target in targets]
+        if notice:
+            target = notice_target(case, event)
+            rows.append(push_row(case.id, case.stage, notice_kind(event.id), *target, now))
+    step = Step({case.id: case for case, _, _ in moves})
+    for push_id, kind in sorted(insert_pushes(session, rows)):
+        (step.notice_ids if is_notice(kind) else step.push_ids).append(push_id)
+    return step
+
+
+def _told_of(
+    ctx: WorkerContext, case: Case, event: CaseEvent
+) -> tuple[str, list[tuple[str | None, str]]]:
+    """(push kind, [(level, openid)]) of the staff told of an escalation: the new level's
+    (and an emergency's other levels), or at the top the street office, reminded."""
     if event.kind == "escalate":
-        push_ids = _write_dispatch(ctx, session, case, now)
-        if not case.openid:
-            event.notified_at = now  # no resident to tell
-    else:  # at the top: a reminder to the street office
-        targets = [(case.level, m.openid) for m in staff_for(ctx.domain.org, case, case.level)]
-        push_ids = add_pushes(session, case, case.stage, f"remind:{event.id}", targets, now)
-    return event, push_ids
+        return "dispatch", _dispatch_targets(ctx, case)
+    staff = staff_for(ctx.domain.org, case, case.level)
+    return f"remind:{event.id}", [(case.level, member.openid) for member in staff]
+
+
+def _dispatch_targets(ctx: WorkerContext, case: Case) -> list[tuple[str | None, str]]:
+    return [(r.level, r.member.openid) for r in recipients(ctx.domain.org, ctx.domain.policy, case)]
 
 
 def _overdue_reason(ctx: WorkerContext, case: Case) -> str:
@@ -145,34 +188,15 @@ def _overdue_reason(ctx: WorkerContext, case: Case) -> str:
 
 
 def _write_dispatch(ctx: WorkerContext, session: Session, case: Case, now: datetime) -> list[int]:
-    targets = [
-        (r.level, r.member.openid) for r in recipients(ctx.domain.org, ctx.domain.policy, case)
-    ]
     case.dispatched_stage = case.stage
-    return add_pushes(session, case, case.stage, "dispatch", targets, now)
+    return add_pushes(session, case, case.stage, "dispatch", _dispatch_targets(ctx, case), now)
 
 
-def _claim_first(
-    ctx: WorkerContext, session: Session, case: Case, push_ids: list[int], now: datetime
-) -> Plan | None:
-    """The first push of a step is claimed in the step's own transaction (one commit less
-    per step; a crash before it is sent leaves it unconfirmed, as one during the call would)."""
-    return claim(ctx, session, push_ids[0], now, case) if push_ids else None
-
-
-def _send_step(
-    ctx: WorkerContext,
-    case: Case,
-    event: CaseEvent | None,
-    push_ids: list[int],
-    first: Plan | None,
-) -> None:
-    """After a step's commit: its first push at once, then its deadline check, the resident's
-    notice, and the other pushes."""
-    results = [send_claimed(ctx, first, final=False)] if first is not None else []
-    ctx.schedule_check(case.id, case.stage, case.due_at)
-    if event is not None and event.kind == "escalate" and event.notified_at is None:
-        ctx.enqueue("notify_resident", (event.id,))
-    rest = [push_id for push_id in push_ids if first is None or push_id != first.push.id]
-    results += deliver(ctx, rest, final=False, case=case)
-    follow_up(ctx, results)
+def _carry_out(ctx: WorkerContext, step: Step) -> None:
+    """After a step's commit: the next deadline checks first (a crash while sending must not
+    lose them), then the staff's pushes; the notices go to the low queue."""
+    for due_at in sorted({case.due_at for case in step.cases.values() if case.due_at}):
+        ctx.schedule_check(due_at)
+    if step.notice_ids:
+        ctx.enqueue("send_notices", (step.notice_ids[0],))
+    follow_up(ctx, deliver(ctx, step.push_ids, final=False, cases=step.cases))

@@ -15,8 +15,10 @@ def dispatch_case(case_id: int, stage: int) -> None:
     escalation.dispatch(current(), case_id, stage)
 
 
-def check_deadline(case_id: int, stage: int) -> None:
-    escalation.check_deadline(current(), case_id, stage)
+def check_due(moment: int) -> None:
+    """The deadline check scheduled for `moment` (epoch ms): it escalates every case overdue
+    by the time it runs, whichever moment they were scheduled for."""
+    escalation.check_due(current())
 
 
 def deliver_push(push_id: int) -> Retry | None:
@@ -34,6 +36,13 @@ def deliver_push(push_id: int) -> Retry | None:
 def notify_resident(event_id: int) -> None:
     ctx = current()
     escalation.follow_up(ctx, notices.notify(ctx, event_id))
+
+
+def send_notices(first_push_id: int) -> None:
+    """The notices an escalation batch wrote (the first one's id names the job), and any
+    other notice still untried."""
+    ctx = current()
+    escalation.follow_up(ctx, notices.send_pending(ctx))
 
 
 def fetch_attachment(attachment_id: int) -> Retry | None:

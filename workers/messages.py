@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cases.clock import local_text
+from cases.links import staff_link_token
 from cases.models import Case, CaseEvent
 from cases.org import OrgTree
 from cases.policy import Policy
@@ -30,6 +31,7 @@ class Composer:
     org: OrgTree
     policy: Policy
     public_url: str
+    secret_key: str  # signs the links in staff pushes (cases.links)
 
     def place(self, case: Case) -> str:
         """'铝厂小区 3号楼2单元501', or where the resident's location said, or 'address to come'."""
@@ -50,8 +52,9 @@ class Composer:
     def deadline(self, moment: datetime | None) -> str:
         return local_text(moment) if moment else self.wording("push.no_deadline")
 
-    def staff(self, case: Case, kind: str) -> Message:
-        """The push to a staff member: a new case, one passed up to them, or a reminder."""
+    def staff(self, case: Case, kind: str, openid: str) -> Message:
+        """The push to staff member `openid`: a new case, one passed up to them, or a
+        reminder; its link opens the case for them without a dashboard account."""
         fields = {
             "number": case.number,
             "intent": self.wording(f"intent.{case.intent}"),
@@ -62,7 +65,7 @@ class Composer:
         }
         headline = self._staff_headline(case, kind, fields)
         remark = self.wording("push.staff.remark", number=case.number)
-        link = f"{self.public_url}/admin/cases/{case.number}"
+        link = f"{self.public_url}/s/{staff_link_token(self.secret_key, case.number, openid)}"
         text = self.wording(
             "push.staff.text",
             headline=headline,
@@ -99,32 +102,24 @@ class Composer:
         return self.wording("push.staff.new", place=fields["place"], intent=fields["intent"])
 
     def resident(self, case: Case, event: CaseEvent) -> Message:
-        """The notice to the resident of one event: taken, passed up, or resolved."""
+        """The notice to the resident of one event: taken, passed up, resolved, or an admin's
+        move (another level, reopened, closed)."""
         rule = self.policy.rule(case.intent)
         intent = self.wording(f"intent.{case.intent}")
-        level = event.to_level or case.level
+        words = {"intent": intent, "number": case.number}
+        holder = self.holder(case, event.to_level or case.level)
         remark = ""
-        if event.kind == "take":
-            news = self.wording(
-                "push.resident.taken",
-                intent=intent,
-                number=case.number,
-                holder=self.holder(case, level),
-                deadline=self.deadline(event.at + rule.resolve_within),
-            )
-        elif event.kind == "escalate":
-            news = self.wording(
-                "push.resident.passed_up",
-                intent=intent,
-                number=case.number,
-                holder=self.holder(case, level),
-                deadline=self.deadline(event.at + rule.ack_within),
-            )
+        if event.kind in _NEWS_WITH_DEADLINE:  # taken, passed up, moved: who, and by when
+            key, within = _NEWS_WITH_DEADLINE[event.kind]
+            deadline = self.deadline(event.at + getattr(rule, within))
+            news = self.wording(f"push.resident.{key}", holder=holder, deadline=deadline, **words)
+        elif event.kind == "reopen":
+            news = self.wording("push.resident.reopened", holder=holder, **words)
+        elif event.kind == "close":
+            news = self.wording("push.resident.closed", note=(event.note or "").strip(), **words)
         else:
             note = (event.note or "").strip() or self.wording("push.resident.resolved_note")
-            news = self.wording(
-                "push.resident.resolved", intent=intent, number=case.number, note=note
-            )
+            news = self.wording("push.resident.resolved", note=note, **words)
             remark = self.wording("push.resident.rate")
         text = f"{news}\n{remark}" if remark else news
         template = _template(
@@ -137,6 +132,14 @@ class Composer:
             remark,
         )
         return Message(text, template, None)
+
+
+# Event kind -> (wording key under push.resident, the policy's time the new holder has).
+_NEWS_WITH_DEADLINE = {
+    "take": ("taken", "resolve_within"),
+    "escalate": ("passed_up", "ack_within"),
+    "set_level": ("moved", "ack_within"),
+}
 
 
 def _template(

@@ -4,6 +4,7 @@ GRIDBOT_SWEEP_EVERY    how often a worker sweeps SQL for lost work (60)
 GRIDBOT_SWEEP_GRACE    how late work must be before the sweeper re-creates it (30)
 GRIDBOT_PUSH_BACKOFF   waits between delivery attempts of a failing push ("10,60,300")
 GRIDBOT_WECHAT_TIMEOUT timeout of one WeChat API request (5)
+GRIDBOT_SEND_CONCURRENCY pushes a worker sends at once (32)
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from config.settings import PROJECT_ROOT, Settings
 
 
 class OptionsError(ValueError):
@@ -26,6 +29,10 @@ class WorkerOptions:
     # How often the rq scheduler moves due jobs to the queue. rq's own loop sleeps 1 s and
     # keeps whole-second scores, which alone could make a check up to 2 s late.
     scheduler_poll: float = 0.2
+    # Pushes in flight at once per worker (threads waiting on WeChat's answers: at 50 ms an
+    # answer, 8 could not keep up with a burst of escalations, 32 could; see the README);
+    # also how many a killed worker may leave "unconfirmed" (claimed, maybe sent).
+    send_concurrency: int = 32
 
     @property
     def stale_after(self) -> float:
@@ -40,6 +47,7 @@ class WorkerOptions:
             grace=_number(env, "GRIDBOT_SWEEP_GRACE", cls.grace),
             backoff=_backoff(env.get("GRIDBOT_PUSH_BACKOFF")),
             wechat_timeout=_number(env, "GRIDBOT_WECHAT_TIMEOUT", cls.wechat_timeout),
+            send_concurrency=_count(env, "GRIDBOT_SEND_CONCURRENCY", cls.send_concurrency),
         )
 
 
@@ -56,6 +64,15 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise OptionsError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 def _backoff(text: str | None) -> tuple[int, ...]:
     if not text:
         return WorkerOptions.backoff
@@ -69,3 +86,27 @@ def _backoff(text: str | None) -> tuple[int, ...]:
     if not waits or any(w < 1 for w in waits):
         raise OptionsError("GRIDBOT_PUSH_BACKOFF needs at least one wait of 1 second or more")
     return waits
+
+
+def worker_env(settings: Settings, options: WorkerOptions) -> dict[str, str]:
+    """The environment of a `python -m workers` process for these settings and options, the
+    inverse of Settings.from_env and WorkerOptions.from_env for what a worker reads (tests
+    and benchmarks start real worker processes with it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRIDBOT_", "WECHAT_"))}
+    env.update(
+        PYTHONPATH=str(PROJECT_ROOT),
+        REDIS_URL=settings.redis_url,
+        DATABASE_URL=settings.database_url,
+        WECHAT_API_BASE=settings.wechat_api_base,
+        GRIDBOT_ESCALATION=str(settings.escalation_path),
+        GRIDBOT_ORG=str(settings.org_path),
+        GRIDBOT_MEDIA_DIR=str(settings.media_dir),
+        GRIDBOT_SWEEP_EVERY=str(options.sweep_every),
+        GRIDBOT_SWEEP_GRACE=str(options.grace),
+        GRIDBOT_PUSH_BACKOFF=",".join(str(b) for b in options.backoff),
+        GRIDBOT_WECHAT_TIMEOUT=str(options.wechat_timeout),
+        GRIDBOT_SEND_CONCURRENCY=str(options.send_concurrency),
+    )
+    if settings.wechat_template_id:
+        env["GRIDBOT_TEMPLATE_ID"] = settings.wechat_template_id
+    return env

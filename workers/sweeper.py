@@ -23,23 +23,29 @@ from typing import Any
 import redis
 from rq.job import Job
 from rq.utils import utcparse
-from sqlalchemy import Select, select, text, update
+from sqlalchemy import Select, select, update
 
 from cases.clock import utcnow
-from cases.models import Attachment, Case, CaseEvent, Push
+from cases.models import (
+    NOTICE_OWED,
+    PUSH_OPEN,
+    UNDISPATCHED,
+    UNFETCHED,
+    Attachment,
+    Case,
+    CaseEvent,
+    Push,
+)
 from workers import enqueue as queueing
 from workers.context import WorkerContext
+from workers.outbox import is_notice
 
 log = logging.getLogger(__name__)
 
 LIMIT = 2000  # rows per kind of work per sweep; the rest waits for the next sweep
 ALIVE = {"queued", "scheduled", "deferred"}
-# These WHERE clauses are written exactly as the partial indexes' predicates in
-# cases/models.py, so that SQLite and PostgreSQL recognise the indexes as usable.
-NOTICE_OWED = text("notified_at IS NULL AND kind IN ('take', 'escalate', 'resolve')")
-PUSH_OPEN = text("status IN ('pending', 'sending')")
-UNFETCHED = text("media_id IS NOT NULL AND fetched_at IS NULL AND fetch_error IS NULL")
-UNDISPATCHED = text("dispatched_stage < stage")
+# The queries below use the partial indexes' own predicates (NOTICE_OWED, PUSH_OPEN, ...,
+# from cases/models.py), so that SQLite and PostgreSQL recognise the indexes as usable.
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,9 @@ def sweep(ctx: WorkerContext, now: datetime | None = None) -> SweepReport:
         ).rowcount
     for item in owed:
         report.found[item.job] = report.found.get(item.job, 0) + 1
-    for item in _missing_from_redis(ctx.redis, owed, now, ctx.options.stale_after):
+    for item in _missing_from_redis(
+        ctx.redis, list(dict.fromkeys(owed)), now, ctx.options.stale_after
+    ):
         ident = item.ident
         if _exists(ctx.redis, ident):  # failed, or started by a dead worker: a new id
             ident = f"{ident}-s{int(now.replace(tzinfo=UTC).timestamp())}"
@@ -107,7 +115,7 @@ def owed_queries(cutoff: datetime) -> dict[str, Select[Any]]:
         .where(UNDISPATCHED)
         .order_by(Case.id)
         .limit(LIMIT),
-        "check_deadline": select(Case.id, Case.stage, Case.due_at)
+        "check_due": select(Case.id)
         .where(Case.due_at < cutoff, Case.dispatched_stage >= Case.stage)
         .order_by(Case.due_at)
         .limit(LIMIT),
@@ -135,12 +143,13 @@ def find_owed(ctx: WorkerContext, now: datetime) -> list[Owed]:
         for case_id, stage in session.execute(queries["dispatch_case"]):
             ident = queueing.job_id(prefix, "dispatch_case", case_id, stage)
             owed.append(Owed("dispatch_case", (case_id, stage), ident))
-        for case_id, stage, due_at in session.execute(queries["check_deadline"]):
-            ident = queueing.check_job_id(prefix, case_id, stage, due_at)
-            owed.append(Owed("check_deadline", (case_id, stage), ident))
+        # One check job escalates every overdue case: owed once per case, enqueued once.
+        moment = queueing.check_moment(now)
+        check = Owed("check_due", (moment,), queueing.job_id(prefix, "check_due", moment))
+        owed += [check for _ in session.execute(queries["check_due"])]
         for push_id, kind in session.execute(queries["deliver_push"]):
             ident = queueing.job_id(prefix, "deliver_push", push_id)
-            owed.append(Owed("deliver_push", (push_id,), ident, kind.startswith("notice:")))
+            owed.append(Owed("deliver_push", (push_id,), ident, is_notice(kind)))
         for (event_id,) in session.execute(queries["notify_resident"]):
             ident = queueing.job_id(prefix, "notify_resident", event_id)
             owed.append(Owed("notify_resident", (event_id,), ident))

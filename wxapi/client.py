@@ -21,6 +21,7 @@ from typing import Any
 
 import redis
 import requests
+from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
@@ -95,8 +96,7 @@ class GridbotWeChatClient(WeChatClient):
         try:
             current = self.session.get(self.access_token_key)
             if not current or current == stale:
-                self.fetch_access_token()
-                current = self.session.get(self.access_token_key)
+                current = self.fetch_access_token()["access_token"]
             self._local_token = (str(current), time.monotonic() + LOCAL_TOKEN_TTL)
             return str(current)
         finally:
@@ -181,10 +181,15 @@ def _read_environment_once(http: requests.Session) -> None:
 
 
 def make_client(
-    settings: Settings, redis_conn: redis.Redis, timeout: float = DEFAULT_TIMEOUT
+    settings: Settings,
+    redis_conn: redis.Redis,
+    timeout: float = DEFAULT_TIMEOUT,
+    connections: int = 10,
 ) -> GridbotWeChatClient:
-    """The client for `settings`, sharing its token through `redis_conn`."""
-    return GridbotWeChatClient(
+    """The client for `settings`, sharing its token through `redis_conn`; it keeps up to
+    `connections` open to the API (as many as requests run at once: requests' default pool
+    keeps 10, and a request beyond that opens and drops a connection of its own)."""
+    client = GridbotWeChatClient(
         settings.wechat_app_id,
         settings.wechat_app_secret,
         api_base=settings.wechat_api_base,
@@ -192,3 +197,7 @@ def make_client(
         prefix=settings.queue_prefix,
         timeout=timeout,
     )
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(connections, 10))
+    client._http.mount("http://", adapter)
+    client._http.mount("https://", adapter)
+    return client

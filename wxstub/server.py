@@ -89,8 +89,11 @@ class StubWeChat:
         appid: str | None = None,
         secret: str | None = None,
         token_overlap: float = 0.0,
+        latency: float = 0.0,
     ) -> None:
         self.host = host
+        # Seconds every API answer takes, as WeChat's servers do from afar (benchmarks).
+        self.latency = latency
         self.port = port
         self.appid = appid
         self.secret = secret
@@ -205,6 +208,8 @@ class StubWeChat:
         body = _body(raw)
         touser = body.get("touser") if isinstance(body, dict) else None
         failure = self._take_failure(path, touser)
+        if self.latency:
+            time.sleep(self.latency)
         if failure is not None and failure.delay:
             waiting = (path, touser)
             with self._lock:
@@ -284,6 +289,9 @@ class StubWeChat:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops the SYNs of a burst of new connections (the
+    # client then waits a second to retry), which no real API front end does.
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up (a timeout we injected) is not an error worth a traceback."""

@@ -13,15 +13,10 @@ import pytest
 from cases.db import Database
 from cases.models import AdminUser
 from tests.admin.conftest import PASSWORD, open_case
-from tests.live import LiveServer
+from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 SCRIPT = "<script>alert('xss')</script>"
 
 
@@ -34,7 +29,7 @@ def browser() -> Iterator[Any]:
     if executable is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

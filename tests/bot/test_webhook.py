@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.simulator import Simulator
+from cases import lifecycle
 from cases.db import Database
-from cases.models import InboundMessage
+from cases.lifecycle import NewCase
+from cases.models import InboundMessage, Resident
+from handlers.turn import Context
 from tests.live import LiveServer, Phone
 
 WELCOME_WORD = "欢迎关注"
@@ -134,8 +137,9 @@ def test_failing_conversation_still_stores_the_message(
     from cases.models import Case
     from handlers import registry
 
-    def broken(ctx: object, turn: object) -> None:
-        raise RuntimeError("bug")
+    def broken(ctx: Context, turn: object) -> None:
+        lifecycle.open_case(ctx.session, ctx.policy, ctx.resident, NewCase("repair", "半截", None))
+        raise RuntimeError("bug")  # after a half-made case
 
     registry.load()
     monkeypatch.setitem(registry.ROUTES, ("intent", "repair"), broken)
@@ -143,4 +147,8 @@ def test_failing_conversation_still_stores_the_message(
     assert "系统刚才出了点问题" in reply
     with db.session() as session:
         assert session.scalars(select(Case)).all() == []
-        assert session.scalars(select(InboundMessage)).one().reply == reply
+        message = session.scalars(select(InboundMessage)).one()
+        assert message.reply == reply
+        # The resident still counts as having written (WeChat's 48-hour window is open).
+        resident = session.scalars(select(Resident)).one()
+        assert resident.last_message_at is not None

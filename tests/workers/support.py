@@ -23,7 +23,7 @@ from cases.models import Case, CaseEvent, Push, Resident
 from config.settings import PROJECT_ROOT, Settings
 from workers.context import WorkerContext
 from workers.enqueue import enqueue_followups
-from workers.options import WorkerOptions
+from workers.options import WorkerOptions, worker_env
 from workers.runner import GridbotWorker, make_worker
 
 T = TypeVar("T")
@@ -82,15 +82,12 @@ def run_jobs(ctx: WorkerContext) -> None:
 
 def drain(ctx: WorkerContext, until: Callable[[], T], timeout: float = 10.0, what: str = "") -> T:
     """Run burst workers until `until()` is truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def step() -> T:
         run_jobs(ctx)
-        result = until()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached in {timeout} s: {what or until}")
-        time.sleep(0.05)
+        return until()
+
+    return wait_for(step, timeout, what or str(until))
 
 
 def wait_for(until: Callable[[], T], timeout: float = 10.0, what: str = "") -> T:
@@ -154,27 +151,6 @@ def change(ctx: WorkerContext, case_id: int, move: Callable[[Any, Case], Any]) -
         result = move(session, case)
         session.flush()
         return result
-
-
-def worker_env(settings: Settings, options: WorkerOptions) -> dict[str, str]:
-    """The environment of a `python -m workers` process for these settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRIDBOT_", "WECHAT_"))}
-    env.update(
-        PYTHONPATH=str(PROJECT_ROOT),
-        REDIS_URL=settings.redis_url,
-        DATABASE_URL=settings.database_url,
-        WECHAT_API_BASE=settings.wechat_api_base,
-        GRIDBOT_ESCALATION=str(settings.escalation_path),
-        GRIDBOT_ORG=str(settings.org_path),
-        GRIDBOT_MEDIA_DIR=str(settings.media_dir),
-        GRIDBOT_SWEEP_EVERY=str(options.sweep_every),
-        GRIDBOT_SWEEP_GRACE=str(options.grace),
-        GRIDBOT_PUSH_BACKOFF=",".join(str(b) for b in options.backoff),
-        GRIDBOT_WECHAT_TIMEOUT=str(options.wechat_timeout),
-    )
-    if settings.wechat_template_id:
-        env["GRIDBOT_TEMPLATE_ID"] = settings.wechat_template_id
-    return env
 
 
 class WorkerProcesses:

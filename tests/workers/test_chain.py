@@ -8,6 +8,7 @@ from datetime import timedelta
 from cases import lifecycle
 from cases.clock import utcnow
 from cases.followups import Followup
+from cases.links import read_staff_link
 from workers.context import WorkerContext
 from wxstub import StubWeChat
 
@@ -66,7 +67,11 @@ def test_the_push_is_a_template_message_with_everything_staff_need(
     case = snapshot(ctx, case_id).case
     assert call.path == "message/template/send"
     assert call.body["template_id"] == TEMPLATE_ID
-    assert call.body["url"] == f"{ctx.settings.public_url}/admin/cases/{case.number}"
+    # The link opens the case for this staff member, without a dashboard account.
+    prefix = f"{ctx.settings.public_url}/s/"
+    assert call.body["url"].startswith(prefix)
+    token = call.body["url"].removeprefix(prefix)
+    assert read_staff_link(ctx.settings.secret_key, token) == (case.number, "oGRID001")
     values = {key: item["value"] for key, item in call.body["data"].items()}
     assert values["keyword1"] == case.number
     assert values["keyword2"] == "报修"

@@ -16,10 +16,12 @@ from rq.registry import ScheduledJobRegistry
 from bot.embedded_redis import free_port
 from cases.followups import Followup
 from workers.enqueue import (
+    CHECK_STEP_MS,
     JOB_ID_RE,
-    check_job_id,
+    check_moment,
     enqueue_followups,
     job_id,
+    queue_followups,
     queue_names,
     schedule_check,
 )
@@ -28,9 +30,8 @@ from workers.enqueue import (
 def test_job_ids_say_what_the_job_is_about() -> None:
     assert job_id("gridbot", "dispatch_case", 42, 1) == "gridbot-dispatch-42-1"
     assert job_id("gridbot", "notify_resident", 7) == "gridbot-notify-7"
-    due = datetime(2026, 11, 21, 6, 30, 0, 250000)
-    assert check_job_id("gridbot", 42, 1, due) == "gridbot-check-42-1-1795242600250"
-    assert JOB_ID_RE.match(check_job_id("gridbot", 42, 1, due))
+    assert job_id("gridbot", "check_due", 1795242600250) == "gridbot-due-1795242600250"
+    assert JOB_ID_RE.match(job_id("gridbot", "check_due", 1795242600250))
     with pytest.raises(ValueError, match="ids only"):
         job_id("gridbot", "notify_resident", "7; rm")
 
@@ -42,6 +43,21 @@ def test_enqueuing_twice_queues_once(redis_conn: redis.Redis) -> None:
     main, low = (Queue(name, connection=redis_conn) for name in queue_names())
     assert main.job_ids == ["gridbot-dispatch-1-0"]
     assert low.job_ids == ["gridbot-notify-5", "gridbot-fetch-9"]
+
+
+def test_followups_ride_in_the_callers_pipeline(redis_conn: redis.Redis) -> None:
+    followups = [Followup.dispatch(1, 0), Followup.notify(5), Followup.fetch(9)]
+    with redis_conn.pipeline(transaction=False) as pipe:
+        pipe.set("gridbot:inbound:k", b"reply")
+        queue_followups(pipe, redis_conn, followups, prefix="gridbot")
+        assert Queue("gridbot", connection=redis_conn).job_ids == []  # nothing sent yet
+        pipe.execute()
+    main, low = (Queue(name, connection=redis_conn) for name in queue_names())
+    assert main.job_ids == ["gridbot-dispatch-1-0"]
+    assert low.job_ids == ["gridbot-notify-5", "gridbot-fetch-9"]
+    job = main.fetch_job("gridbot-dispatch-1-0")
+    assert job is not None and job.func_name == "workers.jobs.dispatch_case" and job.args == (1, 0)
+    assert job.retries_left == 3 and redis_conn.get("gridbot:inbound:k") == b"reply"
 
 
 def test_a_queue_names_the_prefix(redis_conn: redis.Redis) -> None:
@@ -66,10 +82,23 @@ def test_redis_down_returns_false_quickly_and_never_raises() -> None:
 
 def test_a_deadline_check_is_scheduled_never_before_the_deadline(redis_conn: redis.Redis) -> None:
     due = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=5, microseconds=1)
-    ident = schedule_check(redis_conn, 3, 0, due)
+    moment = check_moment(due)
+    ident = schedule_check(redis_conn, moment)
     main, _ = queue_names()
     registry = ScheduledJobRegistry(main, connection=redis_conn)
     at = registry.get_scheduled_time(ident)
     assert at >= due.replace(tzinfo=UTC) and at - due.replace(tzinfo=UTC) < timedelta(seconds=1)
-    assert schedule_check(redis_conn, 3, 0, due) == ident  # again: harmless
+    assert schedule_check(redis_conn, moment) == ident  # again: harmless
     assert registry.get_job_ids() == [ident]
+
+
+def test_deadlines_close_together_share_a_check_after_all_of_them() -> None:
+    now = datetime(2026, 11, 21, 6, 30, 0)
+    base = datetime(2026, 11, 21, 6, 30, 0, 250000)
+    moments = {check_moment(base + timedelta(milliseconds=ms), now) for ms in range(0, 250, 7)}
+    assert moments == {1795242600500}  # the step after the last of them
+    assert check_moment(base - timedelta(milliseconds=1), now) == 1795242600250
+    # A deadline already past is checked at the step after now, never at one gone by.
+    later = now + timedelta(seconds=10, milliseconds=1)
+    assert check_moment(base, later) == 1795242610250
+    assert check_moment(later, later) % CHECK_STEP_MS == 0

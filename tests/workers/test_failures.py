@@ -143,7 +143,7 @@ def test_staff_get_text_messages_where_no_template_is_configured(
     (call,) = drain(ctx, lambda: stub.messages("oGRID001"), what="the push")
     number = snapshot(ctx, case_id).case.number
     assert call.path == CUSTOM
-    assert f"工单号：{number}" in call.text and f"/admin/cases/{number}" in call.text
+    assert f"工单号：{number}" in call.text and f"{ctx.settings.public_url}/s/" in call.text
 
 
 def has_failed_push(snap: Snapshot) -> bool:

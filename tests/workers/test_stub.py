@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -69,3 +70,15 @@ def test_the_calls_page_lists_what_was_sent(stub: StubWeChat) -> None:
     assert [c["path"] for c in calls] == ["token", "message/custom/send"]
     assert calls[1]["body"]["text"]["content"] == "你好"
     assert requests.get(f"{root}elsewhere", timeout=5).status_code == 404
+
+
+def test_a_latency_makes_every_answer_wait() -> None:
+    stub = StubWeChat(latency=0.2)
+    base = stub.start()
+    try:
+        started = time.monotonic()
+        answer = requests.get(f"{base}token", params={"grant_type": "client_credential"}, timeout=5)
+        assert answer.json()["access_token"]
+        assert time.monotonic() - started >= 0.2
+    finally:
+        stub.stop()

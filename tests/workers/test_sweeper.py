@@ -44,7 +44,7 @@ def test_a_lost_deadline_check_is_done(
     due_at = snapshot(ctx, case_id).case.due_at
     assert due_at is not None
     wait_for(lambda: utcnow() > due_at + timedelta(seconds=ctx.options.grace))
-    assert sweep(ctx).enqueued == {"check_deadline": 1}
+    assert sweep(ctx).enqueued == {"check_due": 1}
     run_jobs(ctx)
     assert snapshot(ctx, case_id).case.level == "courtyard"
 
@@ -129,7 +129,7 @@ def test_each_sweep_query_can_read_an_index_of_owed_rows(ctx: WorkerContext, job
     query = owed_queries(utcnow())[job]
     indexes = {
         "dispatch_case": "ix_cases_undispatched",
-        "check_deadline": "ix_cases_due",
+        "check_due": "ix_cases_due",
         "deliver_push": "ix_pushes_open",
         "notify_resident": "ix_case_events_notice_owed",
         "fetch_attachment": "ix_attachments_unfetched",

@@ -131,3 +131,29 @@ def test_failures_are_classified(
     with pytest.raises(WeChatClientException) as caught:
         ours.download_media("expired-1")
     assert classify(caught.value).permanent
+
+
+def test_as_many_connections_are_kept_as_requests_run_at_once(
+    stub: StubWeChat, stub_settings: Settings
+) -> None:
+    conn = redis.Redis.from_url(stub_settings.redis_url)
+    wechat = make_client(stub_settings, conn, timeout=2, connections=24)
+    failures: list[Exception] = []
+
+    def send(openid: str) -> None:
+        try:
+            wechat.send_text_message(openid, "hi")
+        except Exception as error:  # noqa: BLE001 - collected and shown by the assertion below
+            failures.append(error)
+
+    calls = [threading.Thread(target=send, args=(f"o{i}",)) for i in range(24)]
+    stub.latency = 0.2  # all 24 in flight together
+    for call in calls:
+        call.start()
+    for call in calls:
+        call.join()
+    assert failures == []
+    pool = wechat._http.get_adapter(stub.base_url).poolmanager.connection_from_url(stub.base_url)
+    assert pool.num_connections <= 24 + 1  # (+ the token request's)
+    assert pool.pool.qsize() >= 20  # kept for the next burst, not dropped
+    assert len(stub.messages()) == 24
