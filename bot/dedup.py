@@ -2,8 +2,8 @@
 its reply there; a retry (possibly arriving while the first try still runs, possibly in
 another process) finds the claim and waits briefly for that reply instead of acting again.
 
-When Redis is unreachable every method degrades to "unknown" and the unique dedup_key in
-the database becomes the guard (see bot.inbox)."""
+When Redis is unreachable the claim is "unknown" (the caller's to say) and the unique
+dedup_key in the database becomes the guard (see bot.inbox)."""
 
 from __future__ import annotations
 
@@ -35,13 +35,14 @@ class ReplyCache:
     def _key(self, dedup_key: str) -> str:
         return f"{self.prefix}:inbound:{dedup_key}"
 
-    def claim(self, dedup_key: str) -> Claim:
-        try:
-            won = self.conn.set(self._key(dedup_key), PENDING, nx=True, ex=CLAIM_TTL)
-        except redis.RedisError as exc:
-            log.warning("redis unavailable for dedup (%s); using the database", exc)
-            return Claim.UNKNOWN
-        return Claim.OURS if won else Claim.TAKEN
+    def claim_in(self, pipe: Pipeline, dedup_key: str) -> None:
+        """Add the claim of the message to `pipe` (the caller reads what else it needs in the
+        same round trip); `claimed` reads its result."""
+        pipe.set(self._key(dedup_key), PENDING, nx=True, ex=CLAIM_TTL)
+
+    @staticmethod
+    def claimed(result: object) -> Claim:
+        return Claim.OURS if result else Claim.TAKEN
 
     def reply(self, dedup_key: str) -> str | None:
         """The reply the first try gave, or None while it is still pending."""

@@ -22,6 +22,7 @@ from bot.turns import turn_of
 from cases.clock import utcnow
 from cases.models import InboundMessage
 from handlers import respond
+from handlers.dialogue import Dialogue
 from handlers.turn import Reply
 
 log = logging.getLogger(__name__)
@@ -40,16 +41,43 @@ class Inbox:
     def answer(self, inbound: Inbound) -> str:
         """The reply text for `inbound` ("" means no reply); a retry gets the first reply."""
         key = dedup_key(inbound)
-        claim = self.cache.claim(key)
-        if claim is Claim.TAKEN:
-            reply = self.cache.wait(key, self.services.settings.retry_wait)
+        settings = self.services.settings
+        dialogue = Dialogue(
+            self.services.redis, str(inbound.fields["FromUserName"]), settings.queue_prefix
+        )
+        if self._claim(key, dialogue) is Claim.TAKEN:
+            # The first try's reply: from Redis as soon as it is there, else (that try
+            # committed but could not reach Redis, or died) from the database.
+            reply = self.cache.wait(key, settings.retry_wait)
+            if reply is None:
+                reply = self._stored_reply(key)
             if reply is not None:
                 return reply
-        answered = self._store_and_handle(key, inbound)
-        self._remember_and_enqueue(key, answered)
+        answered = self._store_and_handle(key, inbound, dialogue)
+        self._remember_and_enqueue(key, answered, dialogue)
         return answered.text
 
-    def _store_and_handle(self, key: str, inbound: Inbound) -> Reply:
+    def _claim(self, key: str, dialogue: Dialogue) -> Claim:
+        """Claim the message and read its sender's dialogue state, in one round trip."""
+        try:
+            with self.services.redis.pipeline(transaction=False) as pipe:
+                self.cache.claim_in(pipe, key)
+                dialogue.read_in(pipe)
+                won, state = pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("redis unavailable for dedup (%s); using the database", exc)
+            dialogue.preload(None)
+            return Claim.UNKNOWN
+        dialogue.preload(state)
+        return self.cache.claimed(won)
+
+    def _stored_reply(self, key: str) -> str | None:
+        with self.db.sessions() as session:
+            return session.scalar(
+                select(InboundMessage.reply).where(InboundMessage.dedup_key == key)
+            )
+
+    def _store_and_handle(self, key: str, inbound: Inbound, dialogue: Dialogue) -> Reply:
         """One transaction: the conversation's changes, the raw message and its reply commit
         together, so a message that got an answer is always stored with it. When the unique
         dedup_key shows the message is known (the last line of dedup without Redis; on
@@ -59,7 +87,7 @@ class Inbox:
         for the writes alone, not while the conversation thinks."""
         fields = inbound.fields
         with self.db.sessions() as session:
-            reply = respond(self.services, session, turn_of(inbound))
+            reply = respond(self.services, session, turn_of(inbound), dialogue)
             session.flush()  # the conversation's rows first: the message row refers to its case
             row = {
                 "dedup_key": key,
@@ -80,6 +108,7 @@ class Inbox:
                 session.commit()
             except IntegrityError:
                 session.rollback()
+                dialogue.discard()
                 earlier = session.execute(
                     select(InboundMessage.reply).where(InboundMessage.dedup_key == key)
                 ).first()
@@ -89,13 +118,15 @@ class Inbox:
                 return Reply(text if text is not None else self.services.wording("webhook.busy"))
         return reply
 
-    def _remember_and_enqueue(self, key: str, reply: Reply) -> None:
-        """The reply cache entry and the follow-up jobs, in one round trip to Redis. If Redis
-        fails, a retry finds the reply in the database and the sweeper re-creates the work."""
+    def _remember_and_enqueue(self, key: str, reply: Reply, dialogue: Dialogue) -> None:
+        """The reply cache entry, the dialogue's new state and the follow-up jobs, in one
+        round trip to Redis. If Redis fails, a retry finds the reply in the database, the
+        sweeper re-creates the work, and the dialogue starts afresh."""
         conn = self.services.redis
         try:
             with conn.pipeline(transaction=False) as pipe:
                 self.cache.store(pipe, key, reply.text)
+                dialogue.write_in(pipe)
                 if reply.followups:
                     from workers.enqueue import queue_followups
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
@@ -41,11 +41,20 @@ def get_or_create_resident(
     return resident
 
 
+# How stale the kept last message time may be. It only decides whether WeChat's 48-hour
+# customer-service window is open; kept this coarsely, the window is judged at most five
+# minutes short (a template message instead), never long, and a resident in conversation costs
+# one write per five minutes rather than one per message.
+LAST_MESSAGE_STEP = timedelta(minutes=5)
+
+
 def note_message(session: Session, resident: Resident, now: datetime) -> None:
-    """Keep `now` as the resident's last message time: one plain UPDATE, without marking the
-    object changed (a unit of work for one column costs more than the rest of a message's
-    writes; on SQLite it would also take the write lock early)."""
-    if resident.last_message_at == now:
+    """Keep `now` as the resident's last message time, unless the kept one is less than
+    LAST_MESSAGE_STEP old: one plain UPDATE, without marking the object changed (a unit of
+    work for one column costs more than the rest of a message's writes; on SQLite it would also
+    take the write lock early)."""
+    last = resident.last_message_at
+    if last is not None and timedelta(0) <= now - last < LAST_MESSAGE_STEP:
         return
     session.execute(_NOTE_MESSAGE, {"resident_id": resident.id, "now": now})
     set_committed_value(resident, "last_message_at", now)

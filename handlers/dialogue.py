@@ -1,7 +1,10 @@
 """Dialogue state per resident, in Redis with a 30-minute TTL, shared by every web process.
 
-A dialogue is a small JSON dict: {"step": "ask_address", ...}. When Redis is unreachable the
-bot still answers, just without memory of the previous turn."""
+A dialogue is a small JSON dict: {"step": "ask_address", ...}. The webhook reads it in the
+round trip that claims the message (`read_in`, `preload`), and writes what the conversation
+changed in the round trip after the commit (`write_in`): one turn's state and its rows are kept
+together, and a turn that is rolled back (`discard`) leaves the dialogue as it found it.
+When Redis is unreachable the bot still answers, just without memory of the previous turn."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import logging
 from typing import Any
 
 import redis
+from redis.client import Pipeline
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 30 * 60
@@ -20,18 +24,28 @@ class Dialogue:
         self.conn = conn
         self.key = f"{prefix}:dialogue:{openid}"
         self._state: dict[str, Any] | None = None
+        self._found: dict[str, Any] | None = None  # the state as read, for `discard`
         self._loaded = False
+        self._changed = False
+
+    def read_in(self, pipe: Pipeline) -> None:
+        """Add the read of the state to `pipe`; hand its result to `preload`."""
+        pipe.get(self.key)
+
+    def preload(self, raw: bytes | None) -> None:
+        """The state as the caller read it (None: no dialogue, or Redis did not answer)."""
+        self._state = self._found = json.loads(raw) if raw else None
+        self._loaded = True
 
     @property
     def state(self) -> dict[str, Any] | None:
         if not self._loaded:
-            self._loaded = True
             try:
                 raw = self.conn.get(self.key)
             except redis.RedisError as exc:
                 log.warning("dialogue state unavailable: %s", exc)
                 raw = None
-            self._state = json.loads(raw) if raw else None
+            self.preload(raw)
         return self._state
 
     @property
@@ -40,21 +54,29 @@ class Dialogue:
         return str(state["step"]) if state and "step" in state else None
 
     def start(self, step: str, **data: Any) -> None:
-        self._write({"step": step, **data})
+        self._change({"step": step, **data})
 
     def update(self, **data: Any) -> None:
-        self._write({**(self.state or {}), **data})
-
-    def _write(self, state: dict[str, Any]) -> None:
-        self._state, self._loaded = state, True
-        try:
-            self.conn.set(self.key, json.dumps(state, ensure_ascii=False), ex=TTL_SECONDS)
-        except redis.RedisError as exc:
-            log.warning("could not keep dialogue state: %s", exc)
+        self._change({**(self.state or {}), **data})
 
     def clear(self) -> None:
-        self._state, self._loaded = None, True
-        try:
-            self.conn.delete(self.key)
-        except redis.RedisError as exc:
-            log.warning("could not clear dialogue state: %s", exc)
+        self._change(None)
+
+    def _change(self, state: dict[str, Any] | None) -> None:
+        if not self._loaded:
+            _ = self.state  # `discard` goes back to what was there
+        self._state, self._changed = state, True
+
+    def discard(self) -> None:
+        """Forget this turn's changes (its rows were rolled back)."""
+        self._state, self._changed = self._found, False
+
+    def write_in(self, pipe: Pipeline) -> None:
+        """Add this turn's change, if any, to `pipe` (sent after the turn's commit)."""
+        if not self._changed:
+            return
+        if self._state is None:
+            pipe.delete(self.key)
+        else:
+            pipe.set(self.key, json.dumps(self._state, ensure_ascii=False), ex=TTL_SECONDS)
+        self._found, self._changed = self._state, False

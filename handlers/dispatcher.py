@@ -38,10 +38,11 @@ class HandlerServices(Protocol):
     def analyzer(self) -> Any: ...
 
 
-def respond(services: HandlerServices, session: Session, turn: Turn) -> Reply:
-    """The reply to `turn`; its changes are in `session`, which the caller commits. A handler
-    that raises is answered with an apology, its half-made changes rolled back (the session
-    then holds only the resident's contact)."""
+def respond(services: HandlerServices, session: Session, turn: Turn, dialogue: Dialogue) -> Reply:
+    """The reply to `turn`; its changes are in `session`, which the caller commits, and in
+    `dialogue` (the sender's), which the caller writes after the commit. A handler that
+    raises is answered with an apology, its half-made changes rolled back (the session then
+    holds only the resident's contact)."""
     registry.load()
     now = turn.at or utcnow()
     wrote = turn.kind != "event"  # a message, not a menu view: WeChat's 48-hour window opens
@@ -51,7 +52,7 @@ def respond(services: HandlerServices, session: Session, turn: Turn) -> Reply:
         policy=services.domain.policy,
         wording=services.wording,
         analyzer=services.analyzer,
-        dialogue=Dialogue(services.redis, turn.openid, services.settings.queue_prefix),
+        dialogue=dialogue,
         resident=get_or_create_resident(session, turn.openid, now, wrote=wrote),
         now=now,
     )
@@ -61,6 +62,7 @@ def respond(services: HandlerServices, session: Session, turn: Turn) -> Reply:
     except Exception:
         log.exception("handler %s failed on a %s from %s", handler.__name__, turn.kind, turn.openid)
         session.rollback()
+        ctx.dialogue.discard()
         ctx.resident = get_or_create_resident(session, turn.openid, now, wrote=wrote)
         reply = Reply(ctx.say("webhook.sorry"))
     if wrote:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+import redis
 from sqlalchemy import func, select
 
+from bot.dedup import PENDING
 from bot.simulator import Simulator
 from cases import lifecycle
 from cases.db import Database
@@ -81,6 +83,48 @@ def test_concurrent_retries_store_once(phone: Phone, db: Database) -> None:
         thread.join()
     assert len(replies) == 3 and len(set(replies)) == 1
     assert count_inbound(db) == 1
+
+
+def test_retry_whose_reply_missed_redis_is_answered_from_the_database(
+    phone: Phone, db: Database, redis_conn: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first try committed but its reply never reached Redis (the claim still says
+    pending): the retry waits, then takes the stored reply, without running the
+    conversation a second time."""
+    from handlers import registry
+
+    xml = phone.sim.text(phone.openid, "铝厂小区3号楼楼道灯坏了", msg_id=4242)
+    first = phone.send_xml(xml)
+    assert "工单" in first
+    (claim,) = redis_conn.keys(f"{phone.live.settings.queue_prefix}:inbound:*")
+    redis_conn.set(claim, PENDING)
+    registry.load()
+    ran: list[str] = []
+    monkeypatch.setitem(registry.ROUTES, ("builtin", "classify"), lambda *a: ran.append("again"))
+    assert phone.send_xml(xml) == first
+    assert ran == []
+    assert count_inbound(db) == 1
+
+
+def test_a_failing_turn_leaves_the_dialogue_as_it_was(
+    phone: Phone, redis_conn: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dialogue is written with the turn's commit: a turn rolled back changes neither."""
+    from handlers import registry
+
+    assert "哪个小区" in phone.say("楼道灯坏了")  # the dialogue asks where
+    key = f"{phone.live.settings.queue_prefix}:dialogue:{phone.openid}"
+    before = redis_conn.get(key)
+    assert before is not None
+
+    def broken(ctx: Context, turn: object) -> None:
+        ctx.dialogue.clear()
+        raise RuntimeError("bug")  # after changing the dialogue
+
+    registry.load()
+    monkeypatch.setitem(registry.ROUTES, ("step", "ask_address"), broken)
+    assert "系统刚才出了点问题" in phone.say("铝厂小区3号楼")
+    assert redis_conn.get(key) == before
 
 
 def test_health_reports_services(live: LiveServer) -> None:
