@@ -104,7 +104,7 @@ class Inbox:
                 "intent": reply.intent,
             }
             try:
-                session.execute(_INSERT_MESSAGE, row)
+                session.connection().execute(_INSERT_MESSAGE, row)
                 session.commit()
             except IntegrityError:
                 session.rollback()

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from cases.clock import utcnow
+from cases.db import adopt
 from cases.models import Case, CaseEvent, Resident
 from cases.numbers import next_case_number
 from cases.org import Address
@@ -140,11 +141,9 @@ def open_case(
     )
     # Two plain INSERTs rather than a unit of work (every report opens a case, and this was
     # most of what a report cost); the row comes back whole and joins the session as loaded.
-    row = session.execute(_INSERT_CASE, values).one()
-    case = Case(**row._mapping)
-    make_transient_to_detached(case)
-    session.add(case)
-    session.execute(
+    connection = session.connection()
+    case = adopt(session, Case, connection.execute(_INSERT_CASE, values).one())
+    connection.execute(
         _INSERT_EVENT,
         {
             "case_id": case.id,

@@ -22,7 +22,7 @@ def next_case_number(session: Session, now: datetime) -> str:
     statement = _BUMP.get(dialect)
     if statement is None:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"case numbers need SQLite or PostgreSQL, not {dialect}")
-    last = session.execute(statement, {"day": day}).scalar_one()
+    last = session.connection().execute(statement, {"day": day}).scalar_one()
     return f"{day}-{last:04d}"
 
 

@@ -9,13 +9,14 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from cases.db import adopt
 from cases.lifecycle import ACTIVE
 from cases.models import Case, Resident
 from cases.org import Unit
 
 # Built once: every message looks its sender up.
-_RESIDENT_BY_OPENID = select(Resident).where(Resident.openid == bindparam("openid"))
 _RESIDENTS = Resident.__table__
+_RESIDENT_BY_OPENID = select(_RESIDENTS).where(_RESIDENTS.c.openid == bindparam("openid"))
 _NOTE_MESSAGE = (
     update(_RESIDENTS)
     .where(_RESIDENTS.c.id == bindparam("resident_id"))
@@ -24,7 +25,8 @@ _NOTE_MESSAGE = (
 
 
 def resident_by_openid(session: Session, openid: str) -> Resident | None:
-    return session.scalar(_RESIDENT_BY_OPENID, {"openid": openid})
+    row = session.connection().execute(_RESIDENT_BY_OPENID, {"openid": openid}).first()
+    return adopt(session, Resident, row) if row is not None else None
 
 
 def get_or_create_resident(
@@ -56,7 +58,7 @@ def note_message(session: Session, resident: Resident, now: datetime) -> None:
     last = resident.last_message_at
     if last is not None and timedelta(0) <= now - last < LAST_MESSAGE_STEP:
         return
-    session.execute(_NOTE_MESSAGE, {"resident_id": resident.id, "now": now})
+    session.connection().execute(_NOTE_MESSAGE, {"resident_id": resident.id, "now": now})
     set_committed_value(resident, "last_message_at", now)
 
 

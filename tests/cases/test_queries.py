@@ -41,3 +41,23 @@ def test_a_last_message_time_in_the_future_is_corrected(db: Database) -> None:
     with db.session() as session:
         note_message(session, get_or_create_resident(session, "oQ2", now), now)
     assert kept_last_message(db, "oQ2") == now
+
+
+def test_a_resident_read_twice_in_a_session_is_one_object(db: Database) -> None:
+    """Read with a plain statement and adopted: the same object each time, also after a
+    rollback (a failing turn reads its sender again), and changes to it are saved."""
+    now = utcnow()
+    with db.session() as session:
+        get_or_create_resident(session, "oQ3", now)
+    with db.sessions() as session:
+        first = get_or_create_resident(session, "oQ3", now)
+        assert get_or_create_resident(session, "oQ3", now) is first
+        session.rollback()
+        again = get_or_create_resident(session, "oQ3", now)
+        assert again is first
+        again.phone = "13800000000"
+        session.commit()
+    with db.session() as session:
+        assert session.scalar(select(Resident.phone).where(Resident.openid == "oQ3")) == (
+            "13800000000"
+        )
