@@ -196,3 +196,17 @@ def test_failing_conversation_still_stores_the_message(
         # The resident still counts as having written (WeChat's 48-hour window is open).
         resident = session.scalars(select(Resident)).one()
         assert resident.last_message_at is not None
+
+
+def test_the_webhook_opens_no_cookie_session() -> None:
+    """WeChat sends no cookies: no session is opened for it; the dashboard's pages have one."""
+    from flask import Flask, request
+
+    from bot.app import PageSessions
+
+    app = Flask(__name__)
+    app.secret_key = "k"
+    with app.test_request_context("/wechat", method="POST"):
+        assert PageSessions().open_session(app, request) is None
+    with app.test_request_context("/admin/login"):
+        assert PageSessions().open_session(app, request) is not None
