@@ -78,7 +78,7 @@ class Analyzer:
         return Reading(
             found=found,
             canonical=masked,
-            probabilities=dict(zip(self.model.labels, map(float, probs), strict=True)),
+            probabilities=dict(zip(self.model.labels, probs.tolist(), strict=True)),
             hazard=safety.assess(compact(masked)),
         )
 

@@ -71,13 +71,14 @@ class CourtyardMatcher:
         # Typos are looked for around the distinctive characters of a form (铝, 厂 of 铝厂小区),
         # never around the generic ones every courtyard shares (小区, 号院): that keeps the
         # search cheap, and a form with nothing distinctive (191号院) is matched exactly only.
-        self._anchors: dict[str, list[tuple[str, int]]] = {}
+        self._anchors: dict[str, list[_Anchor]] = {}
         for form in ordered:
             if len(form) < 4:
                 continue
             for i, ch in enumerate(form):
                 if _is_cjk(ch) and ch not in _GENERIC:
-                    self._anchors.setdefault(ch, []).append((form, i))
+                    self._anchors.setdefault(ch, []).append(_Anchor.of(form, i))
+        self._anchor_chars = frozenset(self._anchors)
 
     def words(self) -> list[str]:
         """Every surface form, for the tokenizer's dictionary."""
@@ -99,34 +100,107 @@ class CourtyardMatcher:
         return first_mention(self.find_all(text))
 
     def _find_typos(self, text: str, taken: list[CourtyardMatch]) -> list[CourtyardMatch]:
-        busy = [(m.start, m.end) for m in taken]
-        best: dict[int, tuple[int, int, str]] = {}  # start -> (distance, end, form)
-        tried: set[tuple[int, int, str]] = set()
-        for j, ch in enumerate(text):
-            for form, i in self._anchors.get(ch, ()):
-                limit = 2 if len(form) >= 7 else 1
-                for start in range(j - i - limit, j - i + limit + 1):
-                    for length in range(len(form) - limit, len(form) + limit + 1):
-                        key = (start, length, form)
-                        if start < 0 or start + length > len(text) or key in tried:
-                            continue
-                        tried.add(key)
-                        window = text[start : start + length]
-                        if _DIGITS_RE.findall(window) != _DIGITS_RE.findall(form):
-                            continue
-                        if _cuts_number(text, start, start + length):
-                            continue
-                        if any(start < e and s < start + length for s, e in busy):
-                            continue
-                        distance = _edit_distance(window, form, limit)
-                        if distance <= limit and (start not in best or distance < best[start][0]):
-                            best[start] = (distance, start + length, form)
+        """Typo'd mentions outside the exact ones: the closest first, then left to right."""
+        if self._anchor_chars.isdisjoint(text):  # most messages name no courtyard at all
+            return []
+        best = self._closest_windows(text, [(m.start, m.end) for m in taken])
         matches: list[CourtyardMatch] = []
         for start in sorted(best, key=lambda s: (best[s][0], s)):
             _, end, form = best[start]
             if all(end <= m.start or start >= m.end for m in matches):
                 matches.append(CourtyardMatch(self.forms[form], start, end, False))
         return matches
+
+    def _closest_windows(
+        self, text: str, busy: list[tuple[int, int]]
+    ) -> dict[int, tuple[int, int, str]]:
+        """start -> (distance, end, form) of the closest typo of a form starting there, among
+        the windows around distinctive characters that stay clear of the `busy` spans."""
+        runs = set(_DIGITS_RE.findall(text))
+        best: dict[int, tuple[int, int, str]] = {}
+        tried: set[tuple[int, int, str]] = set()
+        for j, ch in enumerate(text):
+            for anchor in self._anchors.get(ch, ()):
+                # A window keeps the form's digits as whole runs of the text (no window may cut
+                # a number), so a form whose numbers the text lacks cannot match anywhere.
+                if not runs.issuperset(anchor.digits) or anchor.always_overlaps(j, busy):
+                    continue
+                for offset, length in anchor.windows:
+                    start, end = j + offset, j + offset + length
+                    if start < 0 or end > len(text):
+                        continue
+                    if any(start < e and s < end for s, e in busy):
+                        continue
+                    key = (start, length, anchor.form)
+                    if key in tried:
+                        continue
+                    tried.add(key)
+                    distance = _typo_distance(text, start, end, anchor, bool(runs))
+                    if distance <= anchor.limit and (
+                        start not in best or distance < best[start][0]
+                    ):
+                        best[start] = (distance, end, anchor.form)
+        return best
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """A distinctive character of a form, with what the typo search needs of that form
+    computed once rather than for every window of every message."""
+
+    form: str
+    limit: int  # edits forgiven: one, two from seven characters
+    digits: tuple[str, ...]  # the form's runs of digits, which a typo must keep exactly
+    chars: frozenset[str]
+    # (start relative to the anchor's position in the text, length) of every window to try,
+    # in the order the search tries them: on a tie the first one tried wins.
+    windows: tuple[tuple[int, int], ...]
+    last_start: int  # of all windows, relative to the anchor's position
+    first_end: int
+
+    @classmethod
+    def of(cls, form: str, index: int) -> _Anchor:
+        limit = 2 if len(form) >= 7 else 1
+        windows = tuple(
+            (offset, length)
+            for offset in range(-index - limit, -index + limit + 1)
+            for length in range(len(form) - limit, len(form) + limit + 1)
+        )
+        return cls(
+            form=form,
+            limit=limit,
+            digits=tuple(_DIGITS_RE.findall(form)),
+            chars=frozenset(form),
+            windows=windows,
+            last_start=max(offset for offset, _ in windows),
+            first_end=min(offset + length for offset, length in windows),
+        )
+
+    def always_overlaps(self, position: int, busy: list[tuple[int, int]]) -> bool:
+        """Whether every window around this anchor at `position` overlaps one busy span: the
+        usual case of an anchor inside a name already matched exactly, then none is tried."""
+        last_start, first_end = position + self.last_start, position + self.first_end
+        for s, e in busy:  # a loop, not any(): busy is short and this runs for every anchor
+            if last_start < e and s < first_end:
+                return True
+        return False
+
+
+def _typo_distance(text: str, start: int, end: int, anchor: _Anchor, has_digits: bool) -> int:
+    """The edit distance of text[start:end] to the anchor's form, or anything above the
+    anchor's limit when the window cannot be a typo of it (other digits, a cut number)."""
+    too_far = anchor.limit + 1
+    window = text[start:end]
+    if has_digits and _DIGITS_RE.findall(window) != list(anchor.digits):
+        return too_far
+    if _cuts_number(text, start, end):
+        return too_far
+    # Each edit fixes at most one character, so a window needs all but `limit` of its
+    # characters from the form: a cheap bound that spares most Levenshtein tables.
+    foreign = sum(ch not in anchor.chars for ch in window)
+    if foreign > anchor.limit:
+        return too_far
+    return _edit_distance(window, anchor.form, anchor.limit)
 
 
 def first_mention(found: list[CourtyardMatch]) -> CourtyardMatch | None:

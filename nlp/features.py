@@ -33,28 +33,26 @@ class FeatureSpec:
 
 def units(text: str) -> list[str]:
     """Characters, with digit runs as '0' and Latin words whole; punctuation and spaces gone."""
-    out = []
-    for match in _UNIT_RE.finditer(text):
-        unit = match.group(0)
-        if unit in PUNCT:
-            continue
-        out.append("0" if unit[0].isdigit() else unit)
-    return out
+    return ["0" if u[0].isdigit() else u for u in _UNIT_RE.findall(text) if u not in PUNCT]
 
 
 def extract(text: str, spec: FeatureSpec, cut: Cutter | None) -> list[str]:
-    """The feature strings of `text` (with repeats: the vectorizer counts them)."""
-    feats: list[str] = []
+    """The feature strings of `text` (with repeats: the vectorizer counts them). Their order
+    matters too: it is the order of the model's sums, so changing it changes the last bits."""
     seq = units(text)
     if not seq:
         return ["<empty>"]
+    feats: list[str] = []
     for n in range(spec.char_min, spec.char_max + 1):
-        feats.extend("c" + "".join(seq[i : i + n]) for i in range(len(seq) - n + 1))
+        # The sequence zipped with itself shifted: every run of n units, no slice per gram.
+        shifted = [seq[k:] for k in range(n)]
+        feats += ["c" + "".join(gram) for gram in zip(*shifted, strict=False)]
     if spec.words and cut is not None:
+        has_digits = _DIGIT_RUN_RE.search(text) is not None  # rare: spare the per-token sub
         for token in cut(text):
             token = token.strip()
             if token and token not in PUNCT:
-                feats.append("w" + _DIGIT_RUN_RE.sub("0", token))
+                feats.append("w" + (_DIGIT_RUN_RE.sub("0", token) if has_digits else token))
     if len(seq) <= 2:  # very short messages are mostly greetings or bare numbers
         feats.append("<short>")
     return feats

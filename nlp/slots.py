@@ -29,6 +29,7 @@ UNIT_RE = re.compile(r"(?<!\d)第?(\d{1,2})\s*(?:单元|洞)")
 GATE_UNIT_RE = re.compile(r"\s*(\d{1,2})\s*门")  # 5栋1门: only right after a building
 ROOM_AFTER_RE = re.compile(r"\s*[的,]?\s*(\d{3,4})(?:\s*(?:室|房|号|户))?(?![\d号楼栋层])")
 ROOM_RE = re.compile(r"(?<![\d-])(\d{3,4})\s*(?:室|房间|房|户)(?!\d)")
+_DIGIT_RE = re.compile(r"\d")
 URGENT_RE = re.compile(
     r"(?<![不别])(?:紧急|急急|十万火急|火速|赶紧|赶快|马上|立刻|立即|尽快|快点|快来|速来|急死)"
 )
@@ -51,13 +52,16 @@ class Found:
 def find_slots(text: str, courtyards: CourtyardMatcher) -> Found:
     """Every slot in `text` (normalized). The first mention of each kind wins."""
     spans: list[tuple[int, int, str]] = []
-    case_number = _case_number(text, spans)
-    phone = _phone(text, spans)
+    # Case numbers, phone numbers and addresses are all written in digits (normalize made
+    # numerals digits): most messages have none, and then none of their patterns can match.
+    has_digits = _DIGIT_RE.search(text) is not None
+    case_number = _case_number(text, spans) if has_digits else None
+    phone = _phone(text, spans) if has_digits else None
     mentions = courtyards.find_all(text)
     spans += [(m.start, m.end, "courtyard") for m in mentions]
     first = first_mention(mentions)
     courtyard_code = first.code if first else None
-    building, unit, room = _address(_blank(text, spans))
+    building, unit, room = _address(_blank(text, spans)) if has_digits else (None, None, None)
     return Found(
         courtyard=courtyard_code,
         building=building,
