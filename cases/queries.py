@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,15 +34,33 @@ def resident_by_openid(session: Session, openid: str) -> Resident | None:
 def get_or_create_resident(
     session: Session, openid: str, now: datetime, *, wrote: bool = False
 ) -> Resident:
-    """The resident of `openid`, created (and flushed, for its id) at first contact; `wrote`:
-    a newcomer's first contact is a message, kept as their last message time (see
-    `note_message` for the others)."""
+    """The resident of `openid`, created at first contact; `wrote`: a newcomer's first contact
+    is a message, kept as their last message time (see `note_message` for the others). Two
+    first messages at once (two processes) make one resident: the second insert does nothing
+    (on PostgreSQL it waits for the first to commit) and reads the first one's row."""
     resident = resident_by_openid(session, openid)
     if resident is None:
-        resident = Resident(openid=openid, created_at=now, last_message_at=now if wrote else None)
-        session.add(resident)
-        session.flush()
+        connection = session.connection()
+        new = {"openid": openid, "created_at": now, "last_message_at": now if wrote else None}
+        row = connection.execute(_INSERT_RESIDENT[connection.dialect.name], new).first()
+        resident = adopt(session, Resident, row) if row else resident_by_openid(session, openid)
+        assert resident is not None  # inserted, or there already
     return resident
+
+
+def _insert_resident(builder: Any) -> Any:
+    """INSERT … ON CONFLICT (openid) DO NOTHING RETURNING *, built once per dialect."""
+    return (
+        builder(_RESIDENTS)
+        .on_conflict_do_nothing(index_elements=[_RESIDENTS.c.openid])
+        .returning(*_RESIDENTS.c)
+    )
+
+
+_INSERT_RESIDENT = {
+    "sqlite": _insert_resident(sqlite.insert),
+    "postgresql": _insert_resident(postgresql.insert),
+}
 
 
 # How stale the kept last message time may be. It only decides whether WeChat's 48-hour

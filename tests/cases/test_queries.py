@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -61,3 +62,26 @@ def test_a_resident_read_twice_in_a_session_is_one_object(db: Database) -> None:
         assert session.scalar(select(Resident.phone).where(Resident.openid == "oQ3")) == (
             "13800000000"
         )
+
+
+def test_two_first_contacts_at_once_make_one_resident(db: Database) -> None:
+    """The second waits for the first one's commit (PostgreSQL's unique index, SQLite's write
+    lock), inserts nothing and reads the first one's row."""
+    now = utcnow()
+    found: list[int] = []
+    with db.sessions() as first:
+        mine = get_or_create_resident(first, "oQ4", now, wrote=True)
+
+        def second() -> None:
+            with db.session() as session:
+                found.append(get_or_create_resident(session, "oQ4", now).id)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive()  # waiting for the first transaction
+        first.commit()
+        thread.join(timeout=10)
+    assert found == [mine.id]
+    with db.session() as session:
+        assert len(session.scalars(select(Resident).where(Resident.openid == "oQ4")).all()) == 1
