@@ -8,6 +8,7 @@ from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
+from bot import webhook
 from bot.services import Services
 from config.settings import Settings
 
@@ -21,7 +22,7 @@ class PageSessions(SecureCookieSessionInterface):
     no cookies, and building the cookie signer was a visible part of every message's cost."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path == "/wechat":
+        if request.path == webhook.PATH:
             return None  # Flask puts a NullSession in its place and saves nothing
         return super().open_session(app, request)
 
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> Flask:
     if settings.demo:
         log.warning("gridbot runs on DEMO WeChat credentials: set WECHAT_TOKEN and friends")
 
-    from bot import health, webhook
+    from bot import health
 
     app.register_blueprint(webhook.blueprint)
     app.register_blueprint(health.blueprint)
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> Flask:
     @app.errorhandler(HTTPException)
     def plain_http_error(error: HTTPException) -> Response:
         """Short plain answers (413 for big bodies, 405 …), never an HTML trace."""
-        if request.path == "/wechat":
+        if request.path == webhook.PATH:
             log.warning("wechat %s rejected (%s): %s", request.method, error.code, error.name)
         return Response(error.name.lower(), status=error.code or 500, mimetype="text/plain")
 

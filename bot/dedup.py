@@ -42,6 +42,7 @@ class ReplyCache:
 
     @staticmethod
     def claimed(result: object) -> Claim:
+        """The claim, from what the claim command of `claim_in` answered."""
         return Claim.OURS if result else Claim.TAKEN
 
     def reply(self, dedup_key: str) -> str | None:

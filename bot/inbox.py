@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.dedup import Claim, ReplyCache
 from bot.protocol import Inbound, dedup_key
 from bot.services import Services
+from bot.turnlock import TurnLock
 from bot.turns import turn_of
 from cases.clock import utcnow
 from cases.models import InboundMessage
@@ -42,10 +43,12 @@ class Inbox:
         """The reply text for `inbound` ("" means no reply); a retry gets the first reply."""
         key = dedup_key(inbound)
         settings = self.services.settings
-        dialogue = Dialogue(
-            self.services.redis, str(inbound.fields["FromUserName"]), settings.queue_prefix
-        )
-        if self._claim(key, dialogue) is Claim.TAKEN:
+        sender = str(inbound.fields["FromUserName"])
+        dialogue = Dialogue(self.services.redis, sender, settings.queue_prefix)
+        turn = TurnLock(self.services.redis, sender, settings.queue_prefix)
+        claim = self._claim(key, dialogue, turn)
+        if claim is Claim.TAKEN:
+            turn.release()  # not this try's turn to take
             # The first try's reply: from Redis as soon as it is there, else (that try
             # committed but could not reach Redis, or died) from the database.
             reply = self.cache.wait(key, settings.retry_wait)
@@ -53,21 +56,32 @@ class Inbox:
                 reply = self._stored_reply(key)
             if reply is not None:
                 return reply
-        answered = self._store_and_handle(key, inbound, dialogue)
-        self._remember_and_enqueue(key, answered, dialogue)
+        if claim is not Claim.UNKNOWN and not turn.held:
+            # Another message of this resident is being answered: after it, with its state.
+            (state,) = turn.wait(also=[dialogue.key])
+            dialogue.preload(state)
+        try:
+            answered = self._store_and_handle(key, inbound, dialogue)
+        except BaseException:
+            turn.release()
+            raise
+        self._remember_and_enqueue(key, answered, dialogue, turn)
         return answered.text
 
-    def _claim(self, key: str, dialogue: Dialogue) -> Claim:
-        """Claim the message and read its sender's dialogue state, in one round trip."""
+    def _claim(self, key: str, dialogue: Dialogue, turn: TurnLock) -> Claim:
+        """Claim the message, take its sender's turn and read their dialogue state, in one
+        round trip."""
         try:
             with self.services.redis.pipeline(transaction=False) as pipe:
                 self.cache.claim_in(pipe, key)
+                turn.take_in(pipe)
                 dialogue.read_in(pipe)
-                won, state = pipe.execute()
+                won, took, state = pipe.execute()
         except redis.RedisError as exc:
             log.warning("redis unavailable for dedup (%s); using the database", exc)
             dialogue.preload(None)
             return Claim.UNKNOWN
+        turn.taken(took)
         dialogue.preload(state)
         return self.cache.claimed(won)
 
@@ -82,9 +96,9 @@ class Inbox:
         together, so a message that got an answer is always stored with it. When the unique
         dedup_key shows the message is known (the last line of dedup without Redis; on
         PostgreSQL a concurrent try waits at the commit for the first one's), the earlier
-        try's reply, and nothing of this one's. The message
-        row is written last, in the commit's flush: on SQLite the write lock is then held
-        for the writes alone, not while the conversation thinks."""
+        try's reply, and nothing of this one's. The message row is written last, just before
+        the commit: on SQLite a turn that opens no case then holds the write lock for that
+        one INSERT alone, not while the conversation thinks."""
         fields = inbound.fields
         with self.db.sessions() as session:
             reply = respond(self.services, session, turn_of(inbound), dialogue)
@@ -118,15 +132,19 @@ class Inbox:
                 return Reply(text if text is not None else self.services.wording("webhook.busy"))
         return reply
 
-    def _remember_and_enqueue(self, key: str, reply: Reply, dialogue: Dialogue) -> None:
-        """The reply cache entry, the dialogue's new state and the follow-up jobs, in one
-        round trip to Redis. If Redis fails, a retry finds the reply in the database, the
-        sweeper re-creates the work, and the dialogue starts afresh."""
+    def _remember_and_enqueue(
+        self, key: str, reply: Reply, dialogue: Dialogue, turn: TurnLock
+    ) -> None:
+        """The reply cache entry, the dialogue's new state, the sender's turn given back and
+        the follow-up jobs, in one round trip to Redis. If Redis fails, a retry finds the
+        reply in the database, the sweeper re-creates the work, the dialogue starts afresh
+        and the turn lock expires."""
         conn = self.services.redis
         try:
             with conn.pipeline(transaction=False) as pipe:
                 self.cache.store(pipe, key, reply.text)
                 dialogue.write_in(pipe)
+                turn.release_in(pipe)
                 if reply.followups:
                     from workers.enqueue import queue_followups
 
@@ -138,6 +156,7 @@ class Inbox:
             log.warning("could not cache the reply or enqueue its work (%s); the sweeper will", exc)
         except Exception:  # noqa: BLE001 - the message is committed; never fail its reply
             log.exception("could not enqueue follow-up work; the sweeper will")
+            turn.release()
 
 
 def _text_of(fields: dict[str, Any]) -> str | None:

@@ -18,6 +18,7 @@ from bot.services import services
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("wechat", __name__)
+PATH = "/wechat"
 
 
 def _crypto() -> WeChatCrypto | None:
@@ -45,7 +46,7 @@ def _reject(error: Rejected) -> Response:
     return Response(text, status=error.status, mimetype="text/plain")
 
 
-@blueprint.get("/wechat")
+@blueprint.get(PATH)
 def verify() -> Response:
     """WeChat's URL check when the operator saves the server address: echo echostr."""
     settings = services().settings
@@ -56,7 +57,7 @@ def verify() -> Response:
     return Response(request.args.get("echostr", ""), mimetype="text/plain")
 
 
-@blueprint.post("/wechat")
+@blueprint.post(PATH)
 def receive() -> Response:
     svc = services()
     settings = svc.settings

@@ -19,6 +19,23 @@ from cases.org import Unit
 # Built once: every message looks its sender up.
 _RESIDENTS = Resident.__table__
 _RESIDENT_BY_OPENID = select(_RESIDENTS).where(_RESIDENTS.c.openid == bindparam("openid"))
+
+
+def _insert_resident(builder: Any) -> Any:
+    """INSERT … ON CONFLICT (openid) DO NOTHING RETURNING *, built once per dialect."""
+    return (
+        builder(_RESIDENTS)
+        .on_conflict_do_nothing(index_elements=[_RESIDENTS.c.openid])
+        .returning(*_RESIDENTS.c)
+    )
+
+
+_INSERT_RESIDENT = {
+    "sqlite": _insert_resident(sqlite.insert),
+    "postgresql": _insert_resident(postgresql.insert),
+}
+
+
 _NOTE_MESSAGE = (
     update(_RESIDENTS)
     .where(_RESIDENTS.c.id == bindparam("resident_id"))
@@ -37,30 +54,17 @@ def get_or_create_resident(
     """The resident of `openid`, created at first contact; `wrote`: a newcomer's first contact
     is a message, kept as their last message time (see `note_message` for the others). Two
     first messages at once (two processes) make one resident: the second insert does nothing
-    (on PostgreSQL it waits for the first to commit) and reads the first one's row."""
+    (on PostgreSQL it waits for the first to commit) and reads the first one's row, which
+    READ COMMITTED (PostgreSQL's default; SQLite's writers are serial) lets it see."""
     resident = resident_by_openid(session, openid)
     if resident is None:
         connection = session.connection()
         new = {"openid": openid, "created_at": now, "last_message_at": now if wrote else None}
         row = connection.execute(_INSERT_RESIDENT[connection.dialect.name], new).first()
         resident = adopt(session, Resident, row) if row else resident_by_openid(session, openid)
-        assert resident is not None  # inserted, or there already
+        if resident is None:  # not inserted, yet not there: not READ COMMITTED isolation?
+            raise RuntimeError(f"resident {openid} neither inserted nor found")
     return resident
-
-
-def _insert_resident(builder: Any) -> Any:
-    """INSERT … ON CONFLICT (openid) DO NOTHING RETURNING *, built once per dialect."""
-    return (
-        builder(_RESIDENTS)
-        .on_conflict_do_nothing(index_elements=[_RESIDENTS.c.openid])
-        .returning(*_RESIDENTS.c)
-    )
-
-
-_INSERT_RESIDENT = {
-    "sqlite": _insert_resident(sqlite.insert),
-    "postgresql": _insert_resident(postgresql.insert),
-}
 
 
 # How stale the kept last message time may be. It only decides whether WeChat's 48-hour

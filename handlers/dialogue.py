@@ -27,6 +27,7 @@ class Dialogue:
         self._found: dict[str, Any] | None = None  # the state as read, for `discard`
         self._loaded = False
         self._changed = False
+        self._written: str | None = None  # the changed state as it will be written
 
     def read_in(self, pipe: Pipeline) -> None:
         """Add the read of the state to `pipe`; hand its result to `preload`."""
@@ -65,6 +66,9 @@ class Dialogue:
     def _change(self, state: dict[str, Any] | None) -> None:
         if not self._loaded:
             _ = self.state  # `discard` goes back to what was there
+        # Serialised now, so that a value JSON cannot hold fails the turn that set it, not
+        # the writes after its commit.
+        self._written = json.dumps(state, ensure_ascii=False) if state is not None else None
         self._state, self._changed = state, True
 
     def discard(self) -> None:
@@ -75,8 +79,8 @@ class Dialogue:
         """Add this turn's change, if any, to `pipe` (sent after the turn's commit)."""
         if not self._changed:
             return
-        if self._state is None:
+        if self._written is None:
             pipe.delete(self.key)
         else:
-            pipe.set(self.key, json.dumps(self._state, ensure_ascii=False), ex=TTL_SECONDS)
+            pipe.set(self.key, self._written, ex=TTL_SECONDS)
         self._found, self._changed = self._state, False

@@ -4,6 +4,7 @@ retries and storage."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import redis
@@ -15,6 +16,7 @@ from cases import lifecycle
 from cases.db import Database
 from cases.lifecycle import NewCase
 from cases.models import InboundMessage, Resident
+from config.settings import Settings
 from handlers.turn import Context
 from tests.live import LiveServer, Phone
 
@@ -127,6 +129,23 @@ def test_a_failing_turn_leaves_the_dialogue_as_it_was(
     assert redis_conn.get(key) == before
 
 
+def test_a_turn_waits_for_the_residents_turn_before_it(
+    phone: Phone, redis_conn: redis.Redis
+) -> None:
+    """A lock on the sender's turn (here: of a process that died holding it) holds the next
+    message back until it is free; a turn gives its lock back when it is done."""
+    key = f"{phone.live.settings.queue_prefix}:turn:{phone.openid}"
+    redis_conn.set(key, "someone-else", px=600)
+    started = time.monotonic()
+    assert WELCOME_WORD in phone.event("subscribe")
+    assert time.monotonic() - started >= 0.5
+    assert redis_conn.get(key) is None
+    started = time.monotonic()
+    assert phone.say("你好")
+    assert time.monotonic() - started < 0.5  # the next one does not wait
+    assert redis_conn.get(key) is None
+
+
 def test_health_reports_services(live: LiveServer) -> None:
     import requests
 
@@ -198,15 +217,17 @@ def test_failing_conversation_still_stores_the_message(
         assert resident.last_message_at is not None
 
 
-def test_the_webhook_opens_no_cookie_session() -> None:
+def test_the_webhook_opens_no_cookie_session(settings: Settings) -> None:
     """WeChat sends no cookies: no session is opened for it; the dashboard's pages have one."""
-    from flask import Flask, request
+    from flask import request
 
-    from bot.app import PageSessions
+    from bot.app import create_app
 
-    app = Flask(__name__)
-    app.secret_key = "k"
-    with app.test_request_context("/wechat", method="POST"):
-        assert PageSessions().open_session(app, request) is None
-    with app.test_request_context("/admin/login"):
-        assert PageSessions().open_session(app, request) is not None
+    app = create_app(settings, warm=False)
+    try:
+        with app.test_request_context("/wechat", method="POST"):
+            assert app.session_interface.open_session(app, request) is None
+        with app.test_request_context("/admin/login"):
+            assert app.session_interface.open_session(app, request) is not None
+    finally:
+        app.extensions["gridbot"].close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import select
 
 from cases.db import Database
@@ -136,6 +138,30 @@ def test_photo_before_words_is_kept_for_the_report(resident: Phone, db: Database
     assert "已收到照片" in reply
     [opened] = play(resident, [("铝厂小区3号楼门禁坏了", "工单号")])
     assert [a.media_id for a in case_of(db, number_in(opened)).attachments] == ["M0"]
+
+
+def test_photos_sent_in_a_burst_are_all_kept(resident: Phone, db: Database) -> None:
+    """Photos arriving at once are turns of one resident: taken one after the other, each
+    adds to what the one before kept (none is lost to a concurrent write)."""
+    photos = [f"BURST{i}" for i in range(4)]
+    replies: list[str] = []
+    senders = [
+        threading.Thread(
+            target=lambda media: replies.append(
+                resident.send_xml(resident.sim.message(resident.openid, "image", MediaId=media))
+            ),
+            args=(media,),
+        )
+        for media in photos
+    ]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert len(replies) == 4 and all("已收到照片" in r for r in replies)
+    [opened] = play(resident, [("铝厂小区3号楼门禁坏了", "工单号")])
+    kept = [a.media_id for a in case_of(db, number_in(opened)).attachments]
+    assert sorted(kept) == photos
 
 
 def test_voice_with_recognition_is_read_and_kept(resident: Phone, db: Database) -> None:

@@ -1,0 +1,79 @@
+"""One turn at a time per resident, across web processes.
+
+A turn reads the resident's dialogue state when it claims the message and writes it after its
+commit. Two turns of the same resident at once (photos sent in a burst, a photo and then the
+words) would both start from the same state, and the last write would drop what the other
+kept. So a turn takes a lock on its sender in Redis, in the same round trip as the claim, and
+gives it back in the round trip after the commit; a second message waits for it (a turn takes
+milliseconds), then reads the state afresh.
+
+The lock is a courtesy, not a guard of the database: if Redis is away there is none, and a
+turn that waited too long goes ahead rather than leave the resident without an answer."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Any
+
+import redis
+from redis.client import Pipeline
+
+log = logging.getLogger(__name__)
+
+HOLD_MS = 10_000  # far longer than a turn; a process that died holding it frees it by then
+WAIT_SECONDS = 3.0  # WeChat waits 5 s for an answer
+POLL_SECONDS = 0.005
+# Give the lock back only if it is still ours (it may have expired and gone to another turn).
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+
+
+class TurnLock:
+    def __init__(self, conn: redis.Redis, openid: str, prefix: str = "gridbot") -> None:
+        self.conn = conn
+        self.key = f"{prefix}:turn:{openid}"
+        self.token = secrets.token_hex(8)
+        self.held = False
+
+    def take_in(self, pipe: Pipeline) -> None:
+        """Add an attempt to take the lock to `pipe`; hand its result to `taken`."""
+        pipe.set(self.key, self.token, nx=True, px=HOLD_MS)
+
+    def taken(self, result: object) -> None:
+        self.held = bool(result)
+
+    def wait(self, also: list[str] | None = None) -> list[Any]:
+        """Wait for the lock (at most WAIT_SECONDS), then read the keys `also` in the round
+        trip that took it; their values, read while holding it if it was taken."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        keys = also or []
+        while True:
+            with self.conn.pipeline(transaction=False) as pipe:
+                self.take_in(pipe)
+                for key in keys:
+                    pipe.get(key)
+                result, *values = pipe.execute()
+            self.taken(result)
+            if self.held or time.monotonic() >= deadline:
+                if not self.held:
+                    log.warning("%s still busy after %.0f s: going ahead", self.key, WAIT_SECONDS)
+                return values
+            time.sleep(POLL_SECONDS)
+
+    def release_in(self, pipe: Pipeline) -> None:
+        """Add giving the lock back to `pipe`, if it was taken (harmless twice: only our own
+        lock is given back)."""
+        if self.held:
+            pipe.eval(_RELEASE, 1, self.key, self.token)
+
+    def release(self) -> None:
+        """Give the lock back now (a turn that ends without its after-commit round trip)."""
+        if not self.held:
+            return
+        try:
+            with self.conn.pipeline(transaction=False) as pipe:
+                self.release_in(pipe)
+                pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("could not give back %s (%s); it expires by itself", self.key, exc)
