@@ -145,3 +145,17 @@ def test_probabilities_are_the_plain_formula_to_the_bit(analyzer: Analyzer) -> N
     for text in texts:
         features = featurize(text, analyzer.matcher, model.spec, analyzer._cut)
         assert np.array_equal(model.probabilities(features), _plain_probabilities(model, features))
+
+
+GOLDEN = Path(__file__).with_name("golden_probabilities.json")
+
+
+def test_probabilities_are_those_recorded_before_the_speedup(analyzer: Analyzer) -> None:
+    """Recorded (as exact hex floats) with the model code of commit 7a06d16, before its
+    arithmetic was rearranged for speed: the same bits, including the order of the sums."""
+    recorded = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    now = {
+        text: {label: p.hex() for label, p in analyzer.read(text).probabilities.items()}
+        for text in recorded
+    }
+    assert now == recorded
