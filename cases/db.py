@@ -42,9 +42,9 @@ def adopt(session: Session, model: type[Model], row: Row[Any]) -> Model:
     """The object of a whole row read or written with a plain (Core) statement, in `session`
     as if the ORM had loaded it: later changes to it are flushed as usual. The hot path of a
     message reads and writes this way, at a fraction of the ORM's cost. If the session holds
-    an object of that identity already (a row read again after a rollback), that one: a row
-    inserted and rolled back leaves its object behind, expired, but its identity is not
-    reused by the next insert."""
+    an object of that identity already (a row read again after a rollback), that one. A row
+    inserted and rolled back leaves its object behind, expired: should the next insert get
+    the same id (SQLite reuses it), that object is returned and loads the new row when read."""
     mapper = inspect(model)
     held = session.identity_map.get(mapper.identity_key_from_row(row))
     if held is not None:
