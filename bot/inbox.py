@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.dedup import Claim, ReplyCache
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 # A plain INSERT (no unit of work for the one row every message writes), built once.
 _INSERT_MESSAGE = insert(InboundMessage.__table__)
+_REPLY_OF = select(InboundMessage.reply).where(InboundMessage.dedup_key == bindparam("key"))
 
 
 class Inbox:
@@ -58,8 +59,8 @@ class Inbox:
                 return reply
         if claim is not Claim.UNKNOWN and not turn.held:
             # Another message of this resident is being answered: after it, with its state.
-            (state,) = turn.wait(also=[dialogue.key])
-            dialogue.preload(state)
+            turn.wait()
+            dialogue.reload()
         try:
             answered = self._store_and_handle(key, inbound, dialogue)
         except BaseException:
@@ -87,9 +88,7 @@ class Inbox:
 
     def _stored_reply(self, key: str) -> str | None:
         with self.db.sessions() as session:
-            return session.scalar(
-                select(InboundMessage.reply).where(InboundMessage.dedup_key == key)
-            )
+            return session.scalar(_REPLY_OF, {"key": key})
 
     def _store_and_handle(self, key: str, inbound: Inbound, dialogue: Dialogue) -> Reply:
         """One transaction: the conversation's changes, the raw message and its reply commit
@@ -123,9 +122,7 @@ class Inbox:
             except IntegrityError:
                 session.rollback()
                 dialogue.discard()
-                earlier = session.execute(
-                    select(InboundMessage.reply).where(InboundMessage.dedup_key == key)
-                ).first()
+                earlier = session.execute(_REPLY_OF, {"key": key}).first()
                 if earlier is None:
                     raise
                 text = earlier.reply

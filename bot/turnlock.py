@@ -5,7 +5,7 @@ commit. Two turns of the same resident at once (photos sent in a burst, a photo 
 words) would both start from the same state, and the last write would drop what the other
 kept. So a turn takes a lock on its sender in Redis, in the same round trip as the claim, and
 gives it back in the round trip after the commit; a second message waits for it (a turn takes
-milliseconds), then reads the state afresh.
+milliseconds), then reads the state again.
 
 The lock is a courtesy, not a guard of the database: if Redis is away there is none, and a
 turn that waited too long goes ahead rather than leave the resident without an answer."""
@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from typing import Any
 
 import redis
 from redis.client import Pipeline
@@ -36,29 +35,24 @@ class TurnLock:
         self.token = secrets.token_hex(8)
         self.held = False
 
-    def take_in(self, pipe: Pipeline) -> None:
-        """Add an attempt to take the lock to `pipe`; hand its result to `taken`."""
-        pipe.set(self.key, self.token, nx=True, px=HOLD_MS)
+    def take_in(self, client: redis.Redis | Pipeline) -> object:
+        """Try to take the lock: with a pipeline, the attempt is added to it (hand its result
+        to `taken`); with a connection, the answer."""
+        return client.set(self.key, self.token, nx=True, px=HOLD_MS)
 
     def taken(self, result: object) -> None:
         self.held = bool(result)
 
-    def wait(self, also: list[str] | None = None) -> list[Any]:
-        """Wait for the lock (at most WAIT_SECONDS), then read the keys `also` in the round
-        trip that took it; their values, read while holding it if it was taken."""
+    def wait(self) -> None:
+        """Wait for the lock, at most WAIT_SECONDS (then go ahead without it)."""
         deadline = time.monotonic() + WAIT_SECONDS
-        keys = also or []
         while True:
-            with self.conn.pipeline(transaction=False) as pipe:
-                self.take_in(pipe)
-                for key in keys:
-                    pipe.get(key)
-                result, *values = pipe.execute()
-            self.taken(result)
-            if self.held or time.monotonic() >= deadline:
-                if not self.held:
-                    log.warning("%s still busy after %.0f s: going ahead", self.key, WAIT_SECONDS)
-                return values
+            self.taken(self.take_in(self.conn))
+            if self.held:
+                return
+            if time.monotonic() >= deadline:
+                log.warning("%s still busy after %.0f s: going ahead", self.key, WAIT_SECONDS)
+                return
             time.sleep(POLL_SECONDS)
 
     def release_in(self, pipe: Pipeline) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Row, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, Row, create_engine, event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
@@ -53,6 +54,20 @@ def adopt(session: Session, model: type[Model], row: Row[Any]) -> Model:
     make_transient_to_detached(adopted)
     session.add(adopted)
     return adopted
+
+
+class DialectStatement:
+    """A statement written with the database's own INSERT (ON CONFLICT … is not standard
+    SQL), built once for each database gridbot runs on; `on(connection)` picks one."""
+
+    def __init__(self, build: Callable[[Any], Any]) -> None:
+        self._built = {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
+
+    def on(self, connection: Connection) -> Any:
+        name = connection.dialect.name
+        if name not in self._built:  # pragma: no cover - only the two supported databases
+            raise RuntimeError(f"gridbot needs SQLite or PostgreSQL, not {name}")
+        return self._built[name]
 
 
 class Database:

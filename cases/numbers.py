@@ -9,20 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cases.clock import local
+from cases.db import DialectStatement
 from cases.models import CaseCounter
 
 
 def next_case_number(session: Session, now: datetime) -> str:
     day = local(now).strftime("%y%m%d")
-    dialect = session.get_bind().dialect.name
-    statement = _BUMP.get(dialect)
-    if statement is None:  # pragma: no cover - only the two supported databases
-        raise RuntimeError(f"case numbers need SQLite or PostgreSQL, not {dialect}")
-    last = session.connection().execute(statement, {"day": day}).scalar_one()
+    connection = session.connection()
+    last = connection.execute(_BUMP.on(connection), {"day": day}).scalar_one()
     return f"{day}-{last:04d}"
 
 
@@ -33,7 +30,7 @@ def _bump(builder: Any) -> Any:
     """INSERT (day, 1) … ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last, built
     once per dialect on the table (it runs for every case; the ORM adds nothing here)."""
     return (
-        builder(CaseCounter.__table__)
+        builder(_COUNTERS)
         .values(day=bindparam("day"), last=1)
         .on_conflict_do_update(
             index_elements=[_COUNTERS.c.day], set_={"last": _COUNTERS.c.last + 1}
@@ -42,4 +39,4 @@ def _bump(builder: Any) -> Any:
     )
 
 
-_BUMP = {"sqlite": _bump(sqlite.insert), "postgresql": _bump(postgresql.insert)}
+_BUMP = DialectStatement(_bump)

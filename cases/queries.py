@@ -7,11 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from cases.db import adopt
+from cases.db import DialectStatement, adopt
 from cases.lifecycle import ACTIVE
 from cases.models import Case, Resident
 from cases.org import Unit
@@ -30,10 +29,7 @@ def _insert_resident(builder: Any) -> Any:
     )
 
 
-_INSERT_RESIDENT = {
-    "sqlite": _insert_resident(sqlite.insert),
-    "postgresql": _insert_resident(postgresql.insert),
-}
+_INSERT_RESIDENT = DialectStatement(_insert_resident)
 
 
 _NOTE_MESSAGE = (
@@ -60,7 +56,7 @@ def get_or_create_resident(
     if resident is None:
         connection = session.connection()
         new = {"openid": openid, "created_at": now, "last_message_at": now if wrote else None}
-        row = connection.execute(_INSERT_RESIDENT[connection.dialect.name], new).first()
+        row = connection.execute(_INSERT_RESIDENT.on(connection), new).first()
         resident = adopt(session, Resident, row) if row else resident_by_openid(session, openid)
         if resident is None:  # not inserted, yet not there: not READ COMMITTED isolation?
             raise RuntimeError(f"resident {openid} neither inserted nor found")

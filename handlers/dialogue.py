@@ -38,6 +38,10 @@ class Dialogue:
         self._state = self._found = json.loads(raw) if raw else None
         self._loaded = True
 
+    def reload(self) -> None:
+        """Read the state again when next asked (another turn has just written it)."""
+        self._loaded = False
+
     @property
     def state(self) -> dict[str, Any] | None:
         if not self._loaded:
