@@ -71,3 +71,4 @@ class TurnLock:
                 pipe.execute()
         except redis.RedisError as exc:
             log.warning("could not give back %s (%s); it expires by itself", self.key, exc)
+        self.held = False
