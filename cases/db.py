@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, Row, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached, sessionmaker
 
 Model = TypeVar("Model")
 
@@ -50,7 +50,12 @@ def adopt(session: Session, model: type[Model], row: Row[Any]) -> Model:
     held = session.identity_map.get(mapper.identity_key_from_row(row))
     if held is not None:
         return held  # type: ignore[no-any-return]
-    adopted = model(**row._mapping)
+    # The values go into the instance's dict as the ORM's own loader puts them: no
+    # constructor and no change events, which cost more than the statement did. (The
+    # constructor would also have configured the mappers on first use: done here instead.)
+    configure_mappers()
+    adopted = mapper.class_manager.new_instance()
+    adopted.__dict__.update(row._mapping)
     make_transient_to_detached(adopted)
     session.add(adopted)
     return adopted

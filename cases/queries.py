@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -86,13 +86,40 @@ def case_by_number(session: Session, number: str) -> Case | None:
     return session.scalar(select(Case).where(Case.number == number))
 
 
-def open_cases_of(session: Session, resident: Resident, limit: int = 5) -> Sequence[Case]:
-    return session.scalars(
-        select(Case)
-        .where(Case.resident_id == resident.id, Case.status.in_(ACTIVE | {"resolved"}))
-        .order_by(Case.id.desc())
-        .limit(limit)
-    ).all()
+class CaseLine(Protocol):
+    """What a case's one-line summary shows: a Case, or a row of `open_cases_of`."""
+
+    id: int
+    number: str
+    intent: str
+    status: str
+    level: str
+    street: str | None
+    community: str | None
+    courtyard: str | None
+    grid: str | None
+    text: str
+
+
+_CASES = Case.__table__
+# Built once, of the summary's columns only: "where do my reports stand" is one message in
+# every few, and loading whole cases (the ORM's statement and objects) cost more than the rest
+# of such a message together.
+_OPEN_CASES_OF = (
+    select(*(_CASES.c[name] for name in CaseLine.__annotations__))
+    .where(
+        _CASES.c.resident_id == bindparam("resident_id"),
+        _CASES.c.status.in_(sorted(ACTIVE | {"resolved"})),
+    )
+    .order_by(_CASES.c.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def open_cases_of(session: Session, resident: Resident, limit: int = 5) -> Sequence[Row[Any]]:
+    """The resident's newest open or resolved cases, as rows of CaseLine's columns."""
+    params = {"resident_id": resident.id, "limit": limit}
+    return session.connection().execute(_OPEN_CASES_OF, params).all()
 
 
 def newest_active_case(session: Session, resident: Resident, since: datetime) -> Case | None:

@@ -7,7 +7,7 @@ import re
 
 from cases.clock import local_text
 from cases.models import Case
-from cases.queries import case_by_number, open_cases_of
+from cases.queries import CaseLine, case_by_number, open_cases_of
 from handlers.registry import handles
 from handlers.reporting import holder_of
 from handlers.turn import Context, Reply, Turn
@@ -41,7 +41,7 @@ def _number_in(ctx: Context, text: str) -> str | None:
     return match.group(0) if match else None
 
 
-def summary_line(ctx: Context, case: Case) -> str:
+def summary_line(ctx: Context, case: CaseLine) -> str:
     return ctx.say(
         "query.line",
         number=case.number,

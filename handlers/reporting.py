@@ -9,6 +9,7 @@ from cases import lifecycle
 from cases.clock import local_text
 from cases.followups import Followup
 from cases.models import Attachment, Case
+from cases.queries import CaseLine
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
 from handlers.turn import Context, Reply, Turn
@@ -109,7 +110,7 @@ def opened_text(ctx: Context, case: Case, place: Place) -> str:
     )
 
 
-def holder_of(ctx: Context, case: Case) -> str:
+def holder_of(ctx: Context, case: CaseLine) -> str:
     """'铝厂一网格 网格员' : the unit and the role that hold the case now."""
     code = getattr(case, case.level, None)
     unit = ctx.org.unit(case.level, code).name if code else ""

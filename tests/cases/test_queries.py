@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
+from cases import lifecycle
 from cases.clock import utcnow
 from cases.db import Database
-from cases.models import Resident
-from cases.queries import LAST_MESSAGE_STEP, get_or_create_resident, note_message
+from cases.migrations import upgrade
+from cases.models import Case, Resident
+from cases.org import load_org
+from cases.policy import load_policy
+from cases.queries import (
+    LAST_MESSAGE_STEP,
+    CaseLine,
+    get_or_create_resident,
+    note_message,
+    open_cases_of,
+)
+from config.settings import CONFIG_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def kept_last_message(db: Database, openid: str) -> object:
@@ -85,3 +101,72 @@ def test_two_first_contacts_at_once_make_one_resident(db: Database) -> None:
     assert found == [mine.id]
     with db.session() as session:
         assert len(session.scalars(select(Resident).where(Resident.openid == "oQ4")).all()) == 1
+
+
+def test_an_adopted_resident_is_as_if_loaded(db: Database) -> None:
+    """Its values are the row's and nothing about it is pending."""
+    now = utcnow().replace(microsecond=0)
+    with db.session() as session:
+        get_or_create_resident(session, "oQ5", now, wrote=True).phone = "13900000000"
+    with db.sessions() as session:
+        resident = get_or_create_resident(session, "oQ5", now)
+        state = inspect(resident)
+        assert state.persistent and not state.modified and not session.dirty
+        assert (resident.openid, resident.phone, resident.last_message_at) == (
+            "oQ5",
+            "13900000000",
+            now,
+        )
+
+
+def test_a_resident_is_adopted_in_a_process_that_built_no_object_yet(tmp_path: Path) -> None:
+    """Adopting builds no object through its constructor, which is what configures the
+    mappers on first use: a fresh web process answering its first message must not fail."""
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    upgrade(url)
+    script = (
+        "from cases.clock import utcnow; from cases.db import Database; "
+        "from cases.queries import get_or_create_resident; "
+        f"db = Database({url!r}); "
+        "s = db.sessions(); r = get_or_create_resident(s, 'oFRESH', utcnow()); "
+        "r.phone = '13700000000'; s.commit(); print(r.openid, r.phone)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["oFRESH", "13700000000"]
+
+
+def test_open_cases_of_are_the_newest_active_or_resolved_with_their_summary(
+    db: Database,
+) -> None:
+    org = load_org(CONFIG_DIR / "org.yaml")
+    policy = load_policy(CONFIG_DIR / "escalation.yaml")
+    now = utcnow()
+    with db.session() as session:
+        resident = get_or_create_resident(session, "oQ6", now)
+        other = get_or_create_resident(session, "oQ7", now)
+        opened = [
+            lifecycle.open_case(
+                session,
+                policy,
+                owner,
+                lifecycle.NewCase("repair", f"第{i}件", org.address("lvchang", "3"), "3"),
+                now=now,
+            )
+            for i, owner in enumerate([resident] * 7 + [other])
+        ]
+        opened[6].status = "closed"
+        opened[5].status = "resolved"
+        session.flush()
+        rows = open_cases_of(session, resident)
+    assert [row.number for row in rows] == [case.number for case in opened[5::-1][:5]]
+    newest = rows[0]
+    assert {name: getattr(newest, name) for name in CaseLine.__annotations__} == {
+        name: getattr(opened[5], name) for name in CaseLine.__annotations__
+    }
+    assert (newest.status, newest.level, newest.grid) == ("resolved", "grid", "lc-1")
+    with db.session() as session:
+        case = session.get(Case, opened[0].id)
+        assert case is not None and [event.kind for event in case.events] == ["opened"]
