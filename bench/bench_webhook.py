@@ -7,11 +7,15 @@ that create cases, so the numbers include nlp, SQL commits and the Redis enqueue
 
     .venv/bin/python bench/bench_webhook.py [--seconds 10] [--rate 200] [--rounds 3]
 
-Uses REDIS_URL / DATABASE_URL when set, else an embedded Redis and a fresh SQLite file."""
+Uses REDIS_URL / DATABASE_URL when set, else an embedded Redis and a fresh SQLite file.
+
+Each closed loop also says where the machine's CPU went per message: the web server's
+processes, the load generator, Redis and PostgreSQL (both on the same cores)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import statistics
@@ -22,6 +26,8 @@ import threading
 import time
 import urllib.parse
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -156,6 +162,40 @@ def closed_loop(
     return summary(latencies, errors, time.monotonic() - started)
 
 
+class CpuMeter:
+    """CPU seconds (user + system) spent by groups of processes: a web server's process tree,
+    this load generator, and the Redis and PostgreSQL servers, whichever run here."""
+
+    def __init__(self, server: subprocess.Popen[bytes], postgres: bool) -> None:
+        root = psutil.Process(server.pid)
+        self.groups = {"web": [root, *root.children(recursive=True)], "load": [psutil.Process()]}
+        markers = {"redis": "redis-server"} | ({"postgres": "postgres"} if postgres else {})
+        for group, marker in markers.items():
+            self.groups[group] = [
+                p for p in psutil.process_iter(["name"]) if marker in (p.info["name"] or "")
+            ]
+
+    def read(self) -> dict[str, float]:
+        return {group: _cpu_seconds(procs) for group, procs in self.groups.items()}
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def metered(meter: CpuMeter, run: dict[str, float], before: dict[str, float]) -> dict[str, float]:
+    """`run` with the CPU milliseconds per message of each group since `before`."""
+    after = meter.read()
+    for group, seconds in after.items():
+        run[f"cpu {group}"] = 1000 * (seconds - before[group]) / max(run["requests"], 1)
+    return run
+
+
 def summary(latencies: list[float], errors: int, took: float) -> dict[str, float]:
     ordered = sorted(latencies)
     return {
@@ -197,7 +237,7 @@ def main() -> None:
     (tmp / "hello_app.py").write_text(HELLO_APP)
     threads = str(options.threads)
     gunicorn_opts = ["-w", str(options.web_workers), "--threads", threads, "-k", "gthread"]
-    servers = [
+    app_server, hello_server = servers = [
         start_gunicorn(
             [sys.executable, "-m", "bot", "web", "--workers", str(options.web_workers)]
             + ["--threads", threads],
@@ -233,11 +273,17 @@ def main() -> None:
         results = {"gridbot fixed rate": fixed_rate(app_port, fixed, options.rate, options.seconds)}
         # The closed loops alternate, round by round: the host's speed drifts over a minute,
         # and a ratio taken from runs side by side is steadier than one of runs far apart.
+        postgres = settings.database_url.startswith("postgres")
+        app_meter, hello_meter = CpuMeter(app_server, postgres), CpuMeter(hello_server, postgres)
         ratios = []
         for round_ in range(1, options.rounds + 1):
             loop = requests_for(settings, 12000, offset=round_ * 10**6 + 10**7)
+            before = app_meter.read()
             ours = closed_loop(app_port, loop, options.connections, options.seconds)
+            ours = metered(app_meter, ours, before)
+            before = hello_meter.read()
             bare = closed_loop(hello_port, loop, options.connections, options.seconds)
+            bare = metered(hello_meter, bare, before)
             results[f"gridbot closed loop {round_}"] = ours
             results[f"bare Flask closed loop {round_}"] = bare
             ratios.append(ours["throughput"] / bare["throughput"])
@@ -247,6 +293,13 @@ def main() -> None:
                 f"{name:<26}{row['requests']:>9.0f}{row['errors']:>8.0f}"
                 f"{row['throughput']:>9.1f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}"
             )
+        groups = list(app_meter.groups)
+        print("CPU ms per message (user + system), closed loops: " + ", ".join(groups))
+        for name, row in results.items():
+            if "cpu web" in row:
+                cells = "".join(f"{row[f'cpu {group}']:>9.2f}" for group in groups)
+                total = sum(row[f"cpu {group}"] for group in groups)
+                print(f"{name:<26}{cells}{total:>9.2f} total")
         shares = ", ".join(f"{100 * r:.0f}%" for r in ratios)
         print(
             f"gridbot throughput = {100 * statistics.median(ratios):.0f}% of bare Flask "
