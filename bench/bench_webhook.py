@@ -178,6 +178,14 @@ class CpuMeter:
     def read(self) -> dict[str, float]:
         return {group: _cpu_seconds(procs) for group, procs in self.groups.items()}
 
+    def per_message(self, before: dict[str, float], messages: float) -> dict[str, float]:
+        """CPU milliseconds per message of each group since `before` ("cpu <group>")."""
+        spent = self.read()
+        return {
+            f"cpu {group}": 1000 * (spent[group] - before[group]) / max(messages, 1)
+            for group in spent
+        }
+
 
 def _cpu_seconds(processes: list[psutil.Process]) -> float:
     total = 0.0
@@ -186,14 +194,6 @@ def _cpu_seconds(processes: list[psutil.Process]) -> float:
             times = process.cpu_times()
             total += times.user + times.system
     return total
-
-
-def metered(meter: CpuMeter, run: dict[str, float], before: dict[str, float]) -> dict[str, float]:
-    """`run` with the CPU milliseconds per message of each group since `before`."""
-    after = meter.read()
-    for group, seconds in after.items():
-        run[f"cpu {group}"] = 1000 * (seconds - before[group]) / max(run["requests"], 1)
-    return run
 
 
 def summary(latencies: list[float], errors: int, took: float) -> dict[str, float]:
@@ -280,10 +280,10 @@ def main() -> None:
             loop = requests_for(settings, 12000, offset=round_ * 10**6 + 10**7)
             before = app_meter.read()
             ours = closed_loop(app_port, loop, options.connections, options.seconds)
-            ours = metered(app_meter, ours, before)
+            ours |= app_meter.per_message(before, ours["requests"])
             before = hello_meter.read()
             bare = closed_loop(hello_port, loop, options.connections, options.seconds)
-            bare = metered(hello_meter, bare, before)
+            bare |= hello_meter.per_message(before, bare["requests"])
             results[f"gridbot closed loop {round_}"] = ours
             results[f"bare Flask closed loop {round_}"] = bare
             ratios.append(ours["throughput"] / bare["throughput"])

@@ -52,8 +52,9 @@ def adopt(session: Session, model: type[Model], row: Row[Any]) -> Model:
         return held  # type: ignore[no-any-return]
     # The values go into the instance's dict as the ORM's own loader puts them: no
     # constructor and no change events, which cost more than the statement did. (The
-    # constructor would also have configured the mappers on first use: done here instead.)
-    configure_mappers()
+    # constructor would also have configured the mappers on first use.)
+    if not mapper.configured:
+        configure_mappers()
     adopted = mapper.class_manager.new_instance()
     adopted.__dict__.update(row._mapping)
     make_transient_to_detached(adopted)
