@@ -7,6 +7,7 @@ a replay window on the timestamp, and parsing that never lets a malformed body e
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from collections.abc import Mapping
@@ -22,6 +23,9 @@ from wechatpy.messages import BaseMessage
 from wechatpy.utils import WeChatSigner
 
 REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+# Fields stored in columns of a fixed width: WeChat's own are far shorter (an openid has 28
+# characters), and longer ones would fail the INSERT on PostgreSQL after the conversation ran.
+FIELD_WIDTHS = {"FromUserName": 64, "MediaId": 256}
 
 
 class Rejected(Exception):
@@ -38,6 +42,12 @@ class Inbound:
     message: BaseMessage
     fields: dict[str, Any]  # the decrypted XML's fields, stored as the raw record
     encrypted: bool
+
+
+def cdata_safe(text: str) -> str:
+    """`text` ready to sit inside <![CDATA[ … ]]>, as wechatpy puts a reply's content: a "]]>"
+    in it (a resident's words quoted back) would end the section early and break the XML."""
+    return text.replace("]]>", "]]]]><![CDATA[>")
 
 
 def signature_of(token: str, timestamp: str, nonce: str, *extra: str) -> str:
@@ -68,17 +78,40 @@ def verify_request(
 
 def parse_xml(body: bytes | str) -> dict[str, Any]:
     """The <xml> element's fields. xmltodict refuses entity declarations (billion laughs,
-    external entities) with ValueError; expat raises ExpatError on broken XML."""
+    external entities) with ValueError; expat raises ExpatError on broken XML and LookupError
+    on an encoding it does not know."""
     if not body:
         raise Rejected(400, "empty body")
     try:
         document = xmltodict.parse(body)
-    except (ExpatError, ValueError) as exc:
+    except (ExpatError, ValueError, LookupError) as exc:
         raise Rejected(400, f"unparsable XML: {exc}") from None
     fields = document.get("xml") if isinstance(document, dict) else None
     if not isinstance(fields, dict):
         raise Rejected(400, "no <xml> element with fields")
+    if _depth(fields) > MAX_DEPTH:
+        raise Rejected(400, f"fields nested deeper than {MAX_DEPTH}")
     return fields
+
+
+# WeChat's deepest fields (a menu's photo list: SendPicsInfo > PicList > item > PicMd5Sum) are
+# four levels down; thousands of levels would overflow the recursion of whatever reads them.
+MAX_DEPTH = 8
+
+
+def _depth(value: object) -> int:
+    """How deep dicts and lists nest in `value`, counted without recursion."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        if isinstance(item, dict):
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def read_message(body: bytes, args: Mapping[str, str], crypto: WeChatCrypto | None) -> Inbound:
@@ -107,10 +140,14 @@ def read_message(body: bytes, args: Mapping[str, str], crypto: WeChatCrypto | No
     for name in REQUIRED_FIELDS:
         if not isinstance(fields.get(name), str) or not fields[name].strip():
             raise Rejected(400, f"missing or malformed field {name}")
-    if not fields["CreateTime"].isdigit():
+    for name, longest in FIELD_WIDTHS.items():
+        value = fields.get(name)
+        if isinstance(value, str) and len(value) > longest:
+            raise Rejected(400, f"{name} longer than {longest} characters")
+    if not _is_number(fields["CreateTime"], 12):
         raise Rejected(400, "CreateTime is not a number")
     msg_id = fields.get("MsgId")
-    if msg_id is not None and not (isinstance(msg_id, str) and msg_id.isdigit()):
+    if msg_id is not None and not _is_number(msg_id, 32):
         raise Rejected(400, "MsgId is not a number")
     try:
         message = parse_message(source)
@@ -119,11 +156,23 @@ def read_message(body: bytes, args: Mapping[str, str], crypto: WeChatCrypto | No
     return Inbound(message, fields, encrypted)
 
 
+def _is_number(value: object, digits: int) -> bool:
+    """ASCII digits only, at most `digits` of them ('²'.isdigit() is true, int('²') fails)."""
+    return (
+        isinstance(value, str) and 0 < len(value) <= digits and value.isascii() and value.isdigit()
+    )
+
+
 def dedup_key(inbound: Inbound) -> str:
-    """WeChat's own retry identity: MsgId for messages, FromUserName + CreateTime for events
-    (with the event and its key, so that two different clicks in one second stay two)."""
+    """WeChat's own retry identity: MsgId for messages, FromUserName + CreateTime for events,
+    with what tells two events of one second apart: the event, its key (a VIEW's key is a
+    whole URL, so a digest of it) and a delivery receipt's MsgID. At most 128 characters, the
+    column's width, with openids of WeChat's 28."""
     fields = inbound.fields
     if fields.get("MsgId"):
         return f"m:{fields['MsgId']}"
     key = fields.get("EventKey") if isinstance(fields.get("EventKey"), str) else ""
-    return f"e:{fields['FromUserName']}:{fields['CreateTime']}:{fields.get('Event', '')}:{key}"
+    digest = hashlib.sha1(key.encode()).hexdigest()[:16] if key else ""
+    event = str(fields.get("Event") or "")[:24]
+    receipt = fields.get("MsgID") if _is_number(fields.get("MsgID"), 20) else ""
+    return f"e:{fields['FromUserName'][:40]}:{fields['CreateTime']}:{event}:{digest}:{receipt}"

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
-from bot.protocol import signature_of
+from bot.protocol import cdata_safe, signature_of
 from config.settings import Settings
 
 ACCOUNT = "gh_gridbot_demo"
@@ -56,7 +56,7 @@ class Simulator:
         if msg_type != "event":
             parts["MsgId"] = str(msg_id if msg_id is not None else next(_ids))
         body = "".join(
-            f"<{k}><![CDATA[{v}]]></{k}>"
+            f"<{k}><![CDATA[{cdata_safe(str(v))}]]></{k}>"
             if not str(v).isdigit()
             else f"<{k}>{escape(str(v))}</{k}>"
             for k, v in parts.items()

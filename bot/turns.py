@@ -7,6 +7,8 @@ from bot.protocol import Inbound
 from cases.clock import utcnow
 from handlers.turn import Location, Turn
 
+LABEL_WIDTH = 256  # the stored label's column; WeChat's are an address, far shorter
+
 
 def turn_of(inbound: Inbound) -> Turn:
     fields = inbound.fields
@@ -65,4 +67,4 @@ def _location(lat: object, lng: object, label: str) -> Location | None:
         return None
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
-    return Location(latitude, longitude, label)
+    return Location(latitude, longitude, label[:LABEL_WIDTH])

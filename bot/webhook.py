@@ -13,7 +13,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
 from bot.inbox import Inbox
-from bot.protocol import Inbound, Rejected, read_message, verify_request
+from bot.protocol import Inbound, Rejected, cdata_safe, read_message, verify_request
 from bot.services import services
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def _render(inbound: Inbound, text: str) -> Response:
     """The reply as WeChat wants it: "success" for none, XML, encrypted when the message was."""
     if not text:
         return Response("success", mimetype="text/plain")
-    xml = TextReply(message=inbound.message, content=text).render()
+    xml = TextReply(message=inbound.message, content=cdata_safe(text)).render()
     if inbound.encrypted:
         crypto = _crypto()
         assert crypto is not None  # read_message refused encrypted input without a key

@@ -14,6 +14,12 @@ from cases.db import Database
 from tests.bot.test_webhook import count_inbound
 from tests.live import LiveServer
 
+# A well-formed message's head (text, MsgId 77) for bodies that go wrong further in.
+HEAD = (
+    b"<xml><ToUserName>gh_gridbot_demo</ToUserName><FromUserName>oBAD</FromUserName>"
+    b"<CreateTime>1700000000</CreateTime><MsgType>text</MsgType><MsgId>77</MsgId>"
+)
+
 
 @pytest.fixture
 def sim(live: LiveServer) -> Simulator:
@@ -49,8 +55,29 @@ def test_stale_timestamp_is_403(live: LiveServer, sim: Simulator, db: Database) 
         b"<xml><ToUserName>a</ToUserName></xml>",
         b"<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName>"
         b"<CreateTime>x</CreateTime><MsgType>text</MsgType></xml>",
+        b'<?xml version="1.0" encoding="no-such-codec"?>' + HEAD + b"<Content>hi</Content></xml>",
+        HEAD + b"<Content>" + b"<a>" * 5000 + b"x" + b"</a>" * 5000 + b"</Content></xml>",
+        HEAD.replace(b"1700000000", "\u00b2".encode()) + b"</xml>",
+        HEAD.replace(b"1700000000", b"9" * 5000) + b"</xml>",
+        HEAD.replace(b"<MsgId>77", b"<MsgId>" + b"7" * 200) + b"</xml>",
+        HEAD.replace(b"oBAD", b"o" * 65) + b"</xml>",
+        HEAD + b"<MediaId>" + b"m" * 257 + b"</MediaId></xml>",
     ],
-    ids=["empty", "broken", "text", "empty-xml", "missing-fields", "bad-time"],
+    ids=[
+        "empty",
+        "broken",
+        "text",
+        "empty-xml",
+        "missing-fields",
+        "bad-time",
+        "unknown-encoding",
+        "deep-nesting",
+        "superscript-time",
+        "huge-time",
+        "huge-msgid",
+        "long-openid",
+        "long-media-id",
+    ],  # fmt: skip
 )
 def test_broken_bodies_are_400(live: LiveServer, sim: Simulator, db: Database, body: bytes) -> None:
     params, _ = sim.signed(sim.event("oBAD", "subscribe"))
@@ -91,6 +118,15 @@ def test_safe_mode_with_bad_msg_signature_is_403(live: LiveServer, db: Database)
     params, body = sim.signed(sim.event("oBAD", "subscribe"))
     params["msg_signature"] = "0" * 40
     assert live.post(params, body).status_code == 403
+    assert count_inbound(db) == 0
+
+
+def test_safe_mode_with_an_unknown_encoding_is_400(live: LiveServer, db: Database) -> None:
+    """The outer envelope is parsed before msg_signature can be checked."""
+    sim = Simulator.from_settings(live.settings, "safe")
+    params, _ = sim.signed(sim.event("oBAD", "subscribe"))
+    body = b'<?xml version="1.0" encoding="no-such-codec"?><xml><Encrypt>x</Encrypt></xml>'
+    assert live.post(params, body).status_code == 400
     assert count_inbound(db) == 0
 
 

@@ -60,6 +60,39 @@ def test_quiet_events_answer_success_and_are_stored(phone: Phone, db: Database) 
     assert count_inbound(db) == 4
 
 
+def test_events_of_one_second_stay_apart_and_fit_their_key(phone: Phone, db: Database) -> None:
+    """A VIEW's key is the whole URL clicked (an OAuth link runs to hundreds of characters)
+    and delivery receipts of one second differ only by their MsgID: each is its own row, with
+    a dedup key that fits its column (PostgreSQL refuses a longer one)."""
+    oauth = (
+        "https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx1234567890abcdef"
+        "&redirect_uri=https%3A%2F%2Fgrid.example.gov.cn%2Fh5%2Fcases%3Ffrom%3Dmenu%26x%3D"
+        + "y" * 120
+        + "&response_type=code&scope=snsapi_base&state=STATE#wechat_redirect"
+    )
+    second = 1_700_000_000
+    sent = [
+        phone.sim.event(phone.openid, "VIEW", oauth, create_time=second),
+        phone.sim.event(phone.openid, "VIEW", oauth + "&other", create_time=second),
+        phone.sim.event(phone.openid, "TEMPLATESENDJOBFINISH", create_time=second, MsgID="201"),
+        phone.sim.event(phone.openid, "TEMPLATESENDJOBFINISH", create_time=second, MsgID="202"),
+    ]
+    for xml in sent:
+        assert phone.send_xml(xml) == ""
+    with db.session() as session:
+        keys = session.scalars(select(InboundMessage.dedup_key)).all()
+    assert len(set(keys)) == 4
+    width = InboundMessage.__table__.c.dedup_key.type.length
+    assert all(len(key) <= width for key in keys), keys
+
+
+def test_a_reply_quoting_cdata_end_is_still_xml(phone: Phone) -> None:
+    """A resident's words quoted back in a reply may hold "]]>", which ends a CDATA section."""
+    opened = phone.say("铝厂小区3号楼楼道灯坏了]]>快修")
+    assert "工单" in opened
+    assert "灯坏了]]>快修" in phone.say("查询")  # read_reply parsed the XML, decrypted
+
+
 def test_unknown_message_type_gets_polite_reply(phone: Phone) -> None:
     reply = phone.send_xml(phone.sim.message(phone.openid, "miniprogrampage", Title="x"))
     assert "暂时无法处理" in reply
