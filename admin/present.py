@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from cases import lifecycle
 from cases.clock import local
 from cases.models import Case, CaseEvent
 from cases.org import LEVEL_NAMES, OrgTree
@@ -71,7 +72,7 @@ class Labels:
         """Staff by name and role, admins by account, residents as 居民, jobs as 系统."""
         if actor.startswith("admin:"):
             return f"管理员 {actor[6:]}"
-        posts = self.org.staff_posts(actor)
+        posts = self.org.staff_posts(lifecycle.actor_openid(actor))
         if posts:
             unit, member = posts[-1]
             return f"{member.name}（{unit.name}{'·' + member.role if member.role else ''}）"

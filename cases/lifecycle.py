@@ -61,6 +61,17 @@ class NewCase:
     urgent: bool = False
 
 
+def staff_actor(name: str, openid: str) -> str:
+    """How a staff member's moves are recorded: 'name openid' (the name as it was then, the
+    openid to find their posts by). Residents are recorded by openid, admins as 'admin:NAME'."""
+    return f"{name} {openid}".strip()
+
+
+def actor_openid(actor: str) -> str:
+    """The openid in a recorded actor: a staff member's last word, a resident's whole actor."""
+    return actor.rpartition(" ")[2]
+
+
 def record(
     session: Session,
     case: Case,

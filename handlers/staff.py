@@ -31,7 +31,7 @@ def _parse(text: str) -> tuple[str | None, str]:
 
 def _actor(unit: Unit, openid: str) -> str:
     name = next((m.name for m in unit.staff if m.openid == openid), "")
-    return f"{name} {openid}".strip()
+    return lifecycle.staff_actor(name, openid)
 
 
 def _case_for(

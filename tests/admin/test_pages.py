@@ -50,13 +50,14 @@ def sample(db: Database) -> dict[str, str]:
     }
     numbers = {key: value.number for key, value in made.items()}
     light = now - timedelta(days=2)
-    move(db, numbers["light"], "take", POLICY, Case, "oGRID001", now=light + timedelta(minutes=10))
+    grid_worker = lifecycle.staff_actor("赵网格", "oGRID001")  # as handlers/staff records them
+    move(db, numbers["light"], "take", POLICY, Case, grid_worker, now=light + timedelta(minutes=10))
     move(
         db,
         numbers["light"],
         "resolve",
         Case,
-        "oGRID001",
+        grid_worker,
         "换了灯泡",
         now=light + timedelta(hours=1),
     )
@@ -181,8 +182,18 @@ def test_case_page_shows_fields_timeline_and_location(
     for words in ("铝厂小区", "铝厂一网格", "桐本北路社区", "新华路街道", "3号楼楼道灯坏了"):
         assert words in page
     timeline = page.split('id="timeline"')[1]
-    for words in ("受理", "接单", "办结", "评价", "赵网格", "换了灯泡", "评价 5 分"):
+    for words in (
+        "受理",
+        "接单",
+        "办结",
+        "评价",
+        "赵网格（铝厂一网格·网格员）",
+        "换了灯泡",
+        "评价 5 分",
+    ):
         assert words in timeline
+    assert "居民 · 待接单 → 处理中" not in timeline  # the take is the grid worker's, by name
+    assert re.search(r"<dt>接单</dt><dd>[^<]* · 赵网格（铝厂一网格·网格员）</dd>", page)
     assert "34.746600, 113.625300" in page and "uri.amap.com" in page
     assert district.get("/admin/cases/999999-0000").status_code == 404
 
