@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -112,13 +112,25 @@ def authenticate(session: Session, name: str, password: str, now: datetime | Non
         admin.locked_until = None
         audit(session, f"admin:{admin.name}", "login", "")
         return Login(admin)
-    admin.failed_logins += 1
-    if admin.failed_logins >= MAX_FAILURES:
-        admin.failed_logins = 0
-        admin.locked_until = now + LOCKOUT
-        audit(session, f"admin:{admin.name}", "login.lockout", f"locked until {now + LOCKOUT}")
-        return Login(None, admin.locked_until)
-    audit(session, f"admin:{admin.name}", "login.failed", f"failure {admin.failed_logins}")
+    # Counted in the database, not in the loaded row: guesses sent in parallel (to several web
+    # processes) each read the same count during the slow hash check, and `+= 1` on the row
+    # would keep one failure of them all.
+    failures = session.execute(
+        update(AdminUser)
+        .where(AdminUser.id == admin.id)
+        .values(failed_logins=AdminUser.failed_logins + 1)
+        .returning(AdminUser.failed_logins)
+    ).scalar_one()
+    if failures >= MAX_FAILURES:
+        until = now + LOCKOUT
+        session.execute(
+            update(AdminUser)
+            .where(AdminUser.id == admin.id)
+            .values(failed_logins=0, locked_until=until)
+        )
+        audit(session, f"admin:{admin.name}", "login.lockout", f"locked until {until}")
+        return Login(None, until)
+    audit(session, f"admin:{admin.name}", "login.failed", f"failure {failures}")
     return Login(None)
 
 

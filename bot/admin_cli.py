@@ -14,7 +14,7 @@ def create_admin_command(
 ) -> int:
     from admin.accounts import create_admin
 
-    generated = password is None
+    generated = not password  # none given, or an empty one: generate it and say it
     password = password or secrets.token_urlsafe(12)
     database = Database(settings.database_url)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -120,6 +121,32 @@ def test_lockout_after_repeated_failures(app: Flask, admins: dict[str, int], db:
     assert log_in(client, "tbbl")[0] == 302
     # Other accounts were never affected.
     assert log_in(app.test_client(), "district")[0] == 302
+
+
+def test_parallel_guesses_all_count(app: Flask, admins: dict[str, int], db: Database) -> None:
+    """Guesses sent at once (to several web processes) each read the same failure count during
+    the slow hash check; every one of them must still count towards the lock."""
+    clients = [app.test_client() for _ in range(2 * MAX_FAILURES)]
+    tokens = [csrf_of(c.get("/admin/login").get_data(as_text=True)) for c in clients]
+    start = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def guess(client: FlaskClient, token: str) -> None:
+        start.wait()
+        form = {"name": "tbbl", "password": "wrong-password", "csrf_token": token, "next": ""}
+        statuses.append(client.post("/admin/login", data=form).status_code)
+
+    pairs = zip(clients, tokens, strict=True)
+    threads = [threading.Thread(target=guess, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(set(statuses)) in ([401, 403], [403])
+    with db.session() as session:
+        admin = session.scalar(select(AdminUser).where(AdminUser.name == "tbbl"))
+        assert admin is not None and admin.locked_until is not None
+    assert log_in(app.test_client(), "tbbl")[0] == 403  # the right password waits out the lock
 
 
 @pytest.mark.parametrize(
