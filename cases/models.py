@@ -270,7 +270,8 @@ class Push(Base):
     level: Mapped[str | None] = mapped_column(String(16))
     openid: Mapped[str] = mapped_column(String(64))
     # pending -> sending -> sent | failed; a send interrupted by a crash becomes "unconfirmed"
-    # (never re-sent: a push goes out at most once).
+    # (never re-sent: a push goes out at most once); a staff push whose case moved on before
+    # it went out becomes "skipped".
     status: Mapped[str] = mapped_column(String(16), default="pending")
     channel: Mapped[str | None] = mapped_column(String(16))  # template, custom
     errcode: Mapped[int | None] = mapped_column(Integer)

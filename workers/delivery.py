@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # WeChat allows customer-service messages for 48 h after the user's last message; keep a margin
 # for the time the message spends queued.
 SERVICE_WINDOW = timedelta(hours=48) - timedelta(minutes=10)
+WAITING_FOR_TAKE = frozenset({"open", "reopened"})
 
 
 class Outcome(enum.Enum):
@@ -119,6 +120,11 @@ _CLAIM = (
         _PUSHES.c.openid,
     )
 )
+_SKIP = (
+    update(_PUSHES)
+    .where(_PUSHES.c.id == bindparam("push_id"))
+    .values(status="skipped", detail="not sent: the case had moved on")
+)
 _FINISH = (
     update(_PUSHES)
     .where(_PUSHES.c.id == bindparam("push_id"))
@@ -159,6 +165,10 @@ def claim(
     missing = {push.case_id for push in pushes} - known.keys()
     if missing:
         known.update((c.id, c) for c in session.scalars(select(Case).where(Case.id.in_(missing))))
+    stale = [push for push in pushes if _moved_on(push, known[push.case_id])]
+    if stale:
+        session.execute(_SKIP, [{"push_id": push.id} for push in stale])
+        pushes = [push for push in pushes if push not in stale]
     notices = [push for push in pushes if is_notice(push.kind)]
     events, last_messages = _about_notices(session, notices)
     words = composer(ctx)
@@ -172,6 +182,17 @@ def claim(
         else:
             plans.append(_staff_plan(ctx, words, push, case))
     return plans
+
+
+def _moved_on(push: _Claimed, case: Case) -> bool:
+    """A staff push that would now be wrong: the case has left the stage it was written for
+    (passed up, moved by an admin), or a dispatch's "please take it" finds it taken, resolved
+    or cancelled. Residents' notices tell of what happened, and always go."""
+    if is_notice(push.kind):
+        return False
+    if push.stage != case.stage or case.status not in lifecycle.ACTIVE:
+        return True
+    return push.kind == "dispatch" and case.status not in WAITING_FOR_TAKE
 
 
 def _about_notices(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.clock import utcnow
+from cases.lifecycle import ACTIVE
 from cases.models import NOTICE_KINDS, PUSH_OPEN, Case, CaseEvent, Push
 from workers.context import WorkerContext
 from workers.delivery import Delivered, deliver
@@ -22,7 +23,10 @@ NOTICE_MAX_AGE = timedelta(days=1)
 
 
 def notify(ctx: WorkerContext, event_id: int, *, final: bool = False) -> list[Delivered]:
-    """Write the notice of event `event_id` (once) and send it."""
+    """Write the notice of event `event_id` (once) and send it; and schedule the check of the
+    case's deadline. A staff member's take sets a new one (the resolve deadline) and has no
+    other job after it: this one follows every move of a handler or an admin, and checks are
+    scheduled idempotently, so without it a taken case would wait for the sweeper's grace."""
     now = utcnow()
     kind = notice_kind(event_id)
     with ctx.domain.db.session() as session:
@@ -37,6 +41,8 @@ def notify(ctx: WorkerContext, event_id: int, *, final: bool = False) -> list[De
                 Push.case_id == case.id, Push.kind == kind, Push.status == "pending"
             )
         ).all()
+    if case.status in ACTIVE:
+        ctx.schedule_check(case.due_at)
     return deliver(ctx, ids, final=final, cases={case.id: case})
 
 

@@ -3,16 +3,22 @@ stand-in, with a policy of seconds: every level has one second to take a case.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
+
+import pytest
 
 from cases import lifecycle
 from cases.clock import utcnow
+from cases.db import Database
 from cases.followups import Followup
 from cases.links import read_staff_link
-from workers.context import WorkerContext
+from config.settings import Settings
+from workers.context import WorkerContext, install
 from wxstub import StubWeChat
 
-from .conftest import TEMPLATE_ID
+from .conftest import FAST, TEMPLATE_ID
 from .support import change, drain, enqueue, open_case, snapshot
 
 CHAIN = [
@@ -104,11 +110,28 @@ def test_taking_the_case_stops_the_climb(ctx: WorkerContext, stub: StubWeChat) -
     assert len(stub.messages("oCOUNCIL001")) == 0
 
 
-def test_taken_but_not_resolved_in_time_goes_up(ctx: WorkerContext, stub: StubWeChat) -> None:
+@pytest.fixture
+def unswept(worker_settings: Settings, db: Database, redis_conn: object) -> Iterator[WorkerContext]:
+    """A context whose sweeper would wait an hour: what happens on time is the jobs' doing."""
+    context = WorkerContext.from_settings(
+        worker_settings, replace(FAST, sweep_every=3600, grace=3600)
+    )
+    install(context)
+    try:
+        yield context
+    finally:
+        install(None)
+        context.close()
+
+
+def test_taken_but_not_resolved_in_time_goes_up(unswept: WorkerContext, stub: StubWeChat) -> None:
+    ctx = unswept
     case_id, stage = open_case(ctx)
     enqueue(ctx, Followup.dispatch(case_id, stage))
     drain(ctx, lambda: stub.messages("oGRID001"), what="the grid worker's push")
-    change(ctx, case_id, lambda s, c: lifecycle.take(s, ctx.domain.policy, c, "oGRID001"))
+    # As the staff handler does: the take, and the notice job after its commit.
+    take = change(ctx, case_id, lambda s, c: lifecycle.take(s, ctx.domain.policy, c, "oGRID001"))
+    enqueue(ctx, Followup.notify(take.id))
     snap = drain(
         ctx,
         lambda: (s := snapshot(ctx, case_id)).case.level == "courtyard" and s,

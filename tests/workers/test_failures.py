@@ -7,13 +7,14 @@ import redis
 from rq import Queue
 from sqlalchemy import func, select
 
+from cases import lifecycle
 from cases.followups import Followup
 from cases.models import Push
 from workers.context import WorkerContext
 from workers.enqueue import queue_names
 from wxstub import StubWeChat
 
-from .support import Snapshot, drain, enqueue, open_case, snapshot
+from .support import Snapshot, change, drain, enqueue, open_case, snapshot
 
 TEMPLATE = "message/template/send"
 CUSTOM = "message/custom/send"
@@ -37,7 +38,8 @@ def test_5xx_is_retried_with_backoff_until_it_goes_through(
     ctx: WorkerContext, stub: StubWeChat
 ) -> None:
     stub.fail_next(TEMPLATE, http_status=502, times=2, openid="oGRID001")
-    case_id, stage = open_case(ctx)
+    # A case that stays at the grid: a push for a level the case has left is not sent at all.
+    case_id, stage = open_case(ctx, "elder_help")
     enqueue(ctx, Followup.dispatch(case_id, stage))
     drain(ctx, lambda: stub.messages("oGRID001"), timeout=5, what="the push, third time")
     attempts = stub.messages("oGRID001", ok=False)
@@ -154,10 +156,6 @@ def test_a_push_fails_for_good_and_nothing_is_stuck(
     ctx: WorkerContext, stub: StubWeChat, redis_conn: redis.Redis
 ) -> None:
     stub.fail_next(TEMPLATE, errcode=-1, times=3, openid="oRESIDENT1")  # "system busy"
-    from cases import lifecycle
-
-    from .support import change
-
     case_id, _ = open_case(ctx, "elder_help")
     event = change(ctx, case_id, lambda s, c: lifecycle.take(s, ctx.domain.policy, c, "oGRID001"))
     enqueue(ctx, Followup.notify(event.id))
@@ -170,4 +168,27 @@ def test_a_push_fails_for_good_and_nothing_is_stuck(
     assert len(stub.messages("oRESIDENT1", ok=False)) == 3
     (failure,) = [e for e in snap.events if e.kind == "push_failed"]
     assert "居民" in failure.note
+    assert_nothing_stuck(ctx)
+
+
+def test_a_staff_push_retried_after_the_case_moved_on_is_not_sent(
+    ctx: WorkerContext, stub: StubWeChat
+) -> None:
+    """ "Please take it" for a case cancelled meanwhile would send the grid worker to nothing:
+    the retry finds the case moved on and skips the push; the resident's notice still goes."""
+    stub.fail_next(TEMPLATE, http_status=500, openid="oGRID001")
+    case_id, stage = open_case(ctx, "elder_help")
+    enqueue(ctx, Followup.dispatch(case_id, stage))
+    drain(ctx, lambda: stub.messages("oGRID001", ok=False), what="the first, failed, try")
+    close = change(ctx, case_id, lambda s, c: lifecycle.close(s, c, "admin:district", "已处理"))
+    enqueue(ctx, Followup.notify(close.id))
+    snap = drain(
+        ctx,
+        lambda: (s := snapshot(ctx, case_id)).pushes[0].status == "skipped" and s,
+        timeout=6,
+        what="the retry skipping the push",
+    )
+    assert [c.status for c in stub.messages("oGRID001", ok=False)] == [500]
+    assert snap.pushes[0].detail == "not sent: the case had moved on"
+    drain(ctx, lambda: stub.messages("oRESIDENT1"), what="the resident's notice")
     assert_nothing_stuck(ctx)
