@@ -16,6 +16,7 @@ from admin.auth import require_api_auth, viewer
 from admin.context import services
 from admin.filters import list_cases
 from admin.lookup import case_filter, period_arg, visible_case
+from admin.media import send_attachment
 from admin.present import Labels
 from admin.serialize import case_full, case_summary
 from admin.stats import overview
@@ -71,6 +72,12 @@ def case_detail(number: str) -> dict[str, Any]:
     with services().domain.db.session() as session:
         case = visible_case(session, number, full=True)
     return case_full(case, labels(), utcnow())
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def attachment_file(attachment_id: int) -> BaseResponse:
+    """A case's photo or voice note, for the `url` of its attachment in /api/cases/<number>."""
+    return send_attachment(attachment_id)
 
 
 @bp.get("/stats")

@@ -51,6 +51,12 @@ def _visible_attachment(attachment_id: int) -> tuple[Attachment, str]:
 
 @bp.get("/attachments/<int:attachment_id>")
 def attachment_file(attachment_id: int) -> BaseResponse:
+    return send_attachment(attachment_id)
+
+
+def send_attachment(attachment_id: int) -> BaseResponse:
+    """The file of an attachment the viewer may see, however they signed in: the pages'
+    session here, a token on the API and Open311 (their blueprints serve it too)."""
     attachment, _ = _visible_attachment(attachment_id)
     found = cached_file(attachment, services().settings.media_dir)
     if found is None:

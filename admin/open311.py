@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from admin.auth import require_api_auth, viewer
 from admin.context import services
 from admin.filters import CASE_INTENTS
+from admin.media import send_attachment
 from admin.present import Labels, iso
 from admin.web import security_headers
 from cases.clock import CHINA, utcnow
@@ -73,6 +74,12 @@ def service_list() -> BaseResponse:
     )
 
 
+@bp.get("/media/<int:attachment_id>")
+def media(attachment_id: int) -> BaseResponse:
+    """The photo of a request's `media_url`, with the caller's credentials (api_key too)."""
+    return send_attachment(attachment_id)
+
+
 def _moment(name: str) -> datetime | None:
     """A w3c datetime; one without an offset is China time. Naive UTC for the database."""
     text = request.args.get(name, "").strip()
@@ -107,9 +114,7 @@ def request_dict(case: Case, labels: Labels) -> dict[str, Any]:
         "lat": case.latitude,
         "long": case.longitude,
         "media_url": (
-            url_for("admin_media.attachment_file", attachment_id=image.id, _external=True)
-            if image
-            else ""
+            url_for("open311.media", attachment_id=image.id, _external=True) if image else ""
         ),
     }
 

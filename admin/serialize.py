@@ -71,7 +71,7 @@ def attachment_dict(attachment: Attachment) -> dict[str, Any]:
         "content_type": attachment.content_type,
         "fetched": fetched,
         "url": (
-            url_for("admin_media.attachment_file", attachment_id=attachment.id, _external=True)
+            url_for("admin_api.attachment_file", attachment_id=attachment.id, _external=True)
             if fetched
             else None
         ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -97,3 +98,31 @@ def test_other_content_is_only_a_download(
         assert response.mimetype == "application/octet-stream"
         assert response.headers["Content-Disposition"].startswith("attachment")
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_token_clients_can_open_the_urls_they_are_given(
+    app: Flask, db: Database, settings: Settings, tokens: dict[str, str]
+) -> None:
+    """The API's attachment `url` and Open311's `media_url` are served to the credentials that
+    read them (a bearer token, Open311's api_key), with the same scope; the pages' own route
+    would send a token client to the login form."""
+    case = open_case(db)
+    other = open_case(db, courtyard="hzl24")
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    (settings.media_dir / "photo.jpg").write_bytes(JPEG)
+    mine = attach(db, case.id, kind="image", media_id="M1", path="photo.jpg",
+                  content_type="image/jpeg")  # fmt: skip
+    theirs = attach(db, other.id, kind="image", path="photo.jpg", content_type="image/jpeg")
+    client = app.test_client()
+    bearer = {"Authorization": f"Bearer {tokens['tbbl']}"}
+    detail = client.get(f"/api/cases/{case.number}", headers=bearer).get_json()
+    url = detail["attachments"][0]["url"]
+    with client.get(url, headers=bearer) as response:
+        assert response.status_code == 200 and response.data == JPEG
+    assert client.get(url).status_code == 401  # no credentials: no photo
+    requests = client.get(f"/open311/v2/requests/{case.number}.json?api_key={tokens['tbbl']}")
+    media_url = requests.get_json()[0]["media_url"]
+    with client.get(f"{media_url}?api_key={tokens['tbbl']}") as response:
+        assert response.status_code == 200 and response.data == JPEG
+    assert client.get(url.replace(str(mine), str(theirs)), headers=bearer).status_code == 403
+    assert client.get(f"/open311/v2/media/{theirs}?api_key={tokens['tbbl']}").status_code == 403
