@@ -28,6 +28,7 @@ from admin.present import Labels
 from admin.web import page_blueprint
 from cases.clock import local, utcnow
 from cases.lifecycle import ACTIVE, STATUSES, IllegalMove
+from cases.locking import lock_case
 
 bp = page_blueprint("admin_cases", __name__)
 
@@ -113,7 +114,9 @@ def case_action(number: str) -> BaseResponse:
     try:
         moves.check(action, text)
         with svc.domain.db.session() as session:
-            case = visible_case(session, number)
+            # In scope, then locked and read afresh: a deadline check may be moving it.
+            case = lock_case(session, visible_case(session, number).id)
+            assert case is not None  # cases are never deleted
             status = case.status
             done = moves.make(
                 session, svc.domain.policy, labels, case, action, viewer().actor, text,

@@ -9,6 +9,7 @@ import re
 from cases import lifecycle
 from cases.clock import local_text
 from cases.followups import Followup
+from cases.locking import lock_case
 from cases.models import Case
 from cases.org import Unit
 from cases.permissions import post_for
@@ -37,7 +38,9 @@ def _actor(unit: Unit, openid: str) -> str:
 def _case_for(
     ctx: Context, turn: Turn, number: str
 ) -> tuple[Case | None, Unit | None, Reply | None]:
-    case = case_by_number(ctx.session, number)
+    found = case_by_number(ctx.session, number)
+    # Locked and read afresh before anything is decided: a deadline check may be moving it.
+    case = lock_case(ctx.session, found.id) if found else None
     if case is None:
         return None, None, Reply(ctx.say("staff.not_found", number=number))
     post = post_for(ctx.org, turn.openid, case)

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from cases import lifecycle
 from cases.clock import utcnow
+from cases.locking import lock_case, lock_due
 from cases.models import Case, CaseEvent, Push
 from workers.context import WorkerContext
 from workers.delivery import Delivered, Outcome, deliver
-from workers.locking import lock_case, lock_due
 from workers.notices import notice_target, wants_notice
 from workers.outbox import (
     add_pushes,

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select, update
 
 from cases.clock import utcnow
+from cases.locking import lock_due
 from cases.models import Case, Push
 from workers import escalation, notices
 from workers.context import WorkerContext
 from workers.delivery import Outcome, deliver
-from workers.locking import lock_due
 from workers.options import OptionsError, WorkerOptions
 from workers.outbox import add_pushes
 from wxstub import StubWeChat

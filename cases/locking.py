@@ -1,5 +1,6 @@
-"""Reading a case for change, so that two workers (or a worker and the webhook) never both act
-on the same version of it.
+"""Reading a case for change, so that two workers, or a worker and a staff member or an admin,
+never both act on the same version of it (a move computed from a stale read would undo the
+other's: a level set from the stage before an escalation, a take by a level the case has left).
 
 PostgreSQL: SELECT … FOR UPDATE locks the row until commit. SQLite has no row locks and its
 driver begins a transaction only at the first write, so the case is read by a harmless write
@@ -18,13 +19,13 @@ from cases.models import Case
 
 
 def lock_case(session: Session, case_id: int) -> Case | None:
-    """The case, locked for this transaction and freshly read (call it first in a new
-    session); None if it does not exist."""
+    """The case, locked for this transaction and freshly read (an object the session held
+    already is refreshed); None if it does not exist."""
     if session.get_bind().dialect.name == "sqlite":
         statement = update(Case).where(Case.id == case_id).values(stage=Case.stage).returning(Case)
     else:
         statement = select(Case).where(Case.id == case_id).with_for_update()
-    return session.scalars(statement).first()
+    return session.scalars(statement.execution_options(populate_existing=True)).first()
 
 
 def lock_due(session: Session, now: datetime, limit: int) -> list[Case]:
