@@ -114,9 +114,18 @@ def _depth(value: object) -> int:
     return deepest
 
 
-def read_message(body: bytes, args: Mapping[str, str], crypto: WeChatCrypto | None) -> Inbound:
-    """Decrypt when the URL says so (safe and compatible modes), then check the fields."""
+def read_message(
+    body: bytes,
+    args: Mapping[str, str],
+    crypto: WeChatCrypto | None,
+    *,
+    encrypted_only: bool = False,
+) -> Inbound:
+    """Decrypt when the URL says so (safe and compatible modes), then check the fields.
+    `encrypted_only`: refuse plaintext, whose body no signature covers."""
     encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+    if encrypted_only and not encrypted:
+        raise Rejected(403, "plaintext message, but WECHAT_ENCRYPTED_ONLY is set")
     outer = parse_xml(body)
     if encrypted:
         if crypto is None:

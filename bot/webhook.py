@@ -63,7 +63,12 @@ def receive() -> Response:
     settings = svc.settings
     try:
         verify_request(request.args, settings.wechat_token, settings.signature_window)
-        inbound = read_message(request.get_data(cache=False), request.args, _crypto())
+        inbound = read_message(
+            request.get_data(cache=False),
+            request.args,
+            _crypto(),
+            encrypted_only=settings.wechat_encrypted_only,
+        )
     except Rejected as error:
         return _reject(error)
     text = Inbox(svc).answer(inbound)

@@ -38,6 +38,9 @@ class Settings:
     wechat_app_id: str = DEMO_APP_ID
     wechat_app_secret: str = DEMO_APP_SECRET
     wechat_aes_key: str | None = DEMO_AES_KEY
+    # Refuse plaintext messages (safe mode only): the URL's signature does not cover the body,
+    # msg_signature does.
+    wechat_encrypted_only: bool = False
     wechat_api_base: str = WECHAT_API_DEFAULT
     wechat_template_id: str | None = None
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -78,6 +81,12 @@ class Settings:
             raise SettingsError(
                 f"WECHAT_AES_KEY has {len(aes_key)} characters; WeChat's EncodingAESKey has 43."
             )
+        encrypted_only = _flag(env, "WECHAT_ENCRYPTED_ONLY")
+        if encrypted_only and aes_key is None:
+            raise SettingsError(
+                "WECHAT_ENCRYPTED_ONLY is set but WECHAT_AES_KEY is not: encrypted messages "
+                "need the EncodingAESKey."
+            )
         port_text = env.get("PORT", "8000")
         if not port_text.isdigit():
             raise SettingsError(f"PORT must be a number, not {port_text!r}.")
@@ -90,6 +99,7 @@ class Settings:
             wechat_app_id=env.get("WECHAT_APP_ID", DEMO_APP_ID),
             wechat_app_secret=env.get("WECHAT_APP_SECRET", DEMO_APP_SECRET),
             wechat_aes_key=aes_key,
+            wechat_encrypted_only=encrypted_only,
             wechat_api_base=api_base,
             wechat_template_id=env.get("GRIDBOT_TEMPLATE_ID") or None,
             redis_url=env.get("REDIS_URL", cls.redis_url),
@@ -107,3 +117,14 @@ class Settings:
     def replace(self, **changes: object) -> Settings:
         """A copy with some fields changed (tests and the `serve` command use it)."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """An on/off variable: 1, true, yes or on; 0, false, no, off or empty; anything else is an
+    error (a typo must not quietly leave a safeguard off)."""
+    text = env.get(name, "").strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be 1 or 0 (true/false, yes/no), not {text!r}.")

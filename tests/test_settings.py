@@ -37,8 +37,25 @@ def test_production_requires_secrets() -> None:
     [
         ({"WECHAT_AES_KEY": "short"}, "43"),
         ({"PORT": "eighty"}, "PORT"),
+        ({"WECHAT_ENCRYPTED_ONLY": "ja"}, "WECHAT_ENCRYPTED_ONLY"),
+        (
+            {
+                "WECHAT_TOKEN": "t",
+                "WECHAT_APP_ID": "wx1",
+                "WECHAT_APP_SECRET": "s",
+                "GRIDBOT_SECRET_KEY": "k",
+                "WECHAT_ENCRYPTED_ONLY": "1",
+            },
+            "WECHAT_AES_KEY",
+        ),  # fmt: skip
     ],
 )
 def test_malformed_values_are_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_encrypted_only_is_off_unless_asked() -> None:
+    assert not Settings.from_env({}).wechat_encrypted_only
+    assert Settings.from_env({"WECHAT_ENCRYPTED_ONLY": "true"}).wechat_encrypted_only
+    assert not Settings.from_env({"WECHAT_ENCRYPTED_ONLY": "0"}).wechat_encrypted_only

@@ -6,13 +6,15 @@ import logging
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from bot.simulator import Simulator
 from cases.db import Database
+from config.settings import Settings
 from tests.bot.test_webhook import count_inbound
-from tests.live import LiveServer
+from tests.live import LiveServer, Phone, serving
 
 # A well-formed message's head (text, MsgId 77) for bodies that go wrong further in.
 HEAD = (
@@ -144,7 +146,7 @@ def test_safe_mode_with_garbage_ciphertext_is_400(live: LiveServer, db: Database
     assert count_inbound(db) == 0
 
 
-@settings(
+@examples(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
@@ -161,7 +163,7 @@ def test_generated_garbage_never_500(live: LiveServer, body: bytes, query: dict[
     assert "Traceback" not in response.text
 
 
-@settings(
+@examples(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(body=st.text(max_size=1024))
@@ -171,3 +173,18 @@ def test_generated_bodies_with_valid_signature_never_500(live: LiveServer, body:
     response = live.post(params, body.encode())
     assert response.status_code in (200, 400, 413)
     assert "Traceback" not in response.text
+
+
+def test_plaintext_is_403_when_only_encrypted_messages_are_accepted(
+    settings: Settings, db: Database, redis_conn: object
+) -> None:
+    """WECHAT_ENCRYPTED_ONLY: a plaintext body (which the URL's signature does not cover) is
+    refused; safe mode, whose msg_signature covers the body, is answered."""
+    with serving(settings.replace(wechat_encrypted_only=True)) as live:
+        plain = Simulator.from_settings(live.settings, "plain")
+        params, body = plain.signed(plain.text("oFORGED", "接单"))
+        assert live.post(params, body).status_code == 403
+        assert count_inbound(db) == 0
+        assert "欢迎" in Phone(live, Simulator.from_settings(live.settings, "safe")).event(
+            "subscribe"
+        )
