@@ -12,10 +12,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from cases.models import Case
+
+
+def due_by(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Dispatched cases whose deadline is `now` or earlier: what deadline checks look for."""
+    return (Case.due_at <= now, Case.dispatched_stage >= Case.stage)
 
 
 def lock_case(session: Session, case_id: int) -> Case | None:
@@ -32,7 +37,7 @@ def lock_due(session: Session, now: datetime, limit: int) -> list[Case]:
     """Up to `limit` dispatched cases whose deadline is `now` or earlier, earliest first,
     locked and freshly read (call it first in a new session). On PostgreSQL, cases another
     worker holds are skipped, so that two workers checking at once share the work."""
-    due = (Case.due_at <= now, Case.dispatched_stage >= Case.stage)
+    due = due_by(now)
     earliest = select(Case.id).where(*due).order_by(Case.due_at).limit(limit)
     if session.get_bind().dialect.name == "sqlite":
         statement = (

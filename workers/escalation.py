@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from cases import lifecycle
 from cases.clock import utcnow
-from cases.locking import lock_case, lock_due
+from cases.locking import due_by, lock_case, lock_due
 from cases.models import Case, CaseEvent, Push
 from workers.context import WorkerContext
 from workers.delivery import Delivered, Outcome, deliver
@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 SYSTEM = "system"
 BATCH = 100  # cases escalated per transaction
 BUDGET = 120.0  # seconds a check job works before it hands the rest to a new job
+HELD_RECHECK = timedelta(seconds=1)  # when to look again at a case another transaction held
 
 
 @dataclass
@@ -90,10 +91,20 @@ def check_due(ctx: WorkerContext, *, batch: int = BATCH, budget: float = BUDGET)
         _carry_out(ctx, step)
         moved += len(step.cases)
         if len(due) < batch:
+            if still_due(ctx, now):
+                # Held by another transaction (PostgreSQL skips locked rows): a staff member's
+                # take, an admin's move or another worker's check. Look again after it.
+                ctx.schedule_check(now + HELD_RECHECK)
             return moved
         if time.monotonic() - started > budget:
             ctx.schedule_check(now)  # more are due: a fresh job goes on
             return moved
+
+
+def still_due(ctx: WorkerContext, now: datetime) -> bool:
+    """Whether a dispatched case's deadline is still `now` or earlier (read without a lock)."""
+    with ctx.domain.db.session() as session:
+        return session.scalar(select(Case.id).where(*due_by(now)).limit(1)) is not None
 
 
 def follow_up(ctx: WorkerContext, results: list[Delivered]) -> None:

@@ -8,19 +8,21 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select, update
 
 from cases.clock import utcnow
-from cases.locking import lock_due
+from cases.locking import lock_case, lock_due
 from cases.models import Case, Push
 from workers import escalation, notices
 from workers.context import WorkerContext
 from workers.delivery import Outcome, deliver
+from workers.enqueue import queue_names
 from workers.options import OptionsError, WorkerOptions
 from workers.outbox import add_pushes
 from wxstub import StubWeChat
 
-from .support import open_case, snapshot
+from .support import level_of, open_case, snapshot
 
 
 def make_overdue(ctx: WorkerContext, count: int, *, seconds_ago: float = 5.0) -> list[int]:
@@ -140,3 +142,23 @@ def test_send_concurrency_from_the_environment() -> None:
     for bad in ("0", "2.5", "many"):
         with pytest.raises(OptionsError, match="GRIDBOT_SEND_CONCURRENCY"):
             WorkerOptions.from_env({"GRIDBOT_SEND_CONCURRENCY": bad})
+
+
+def test_a_case_held_during_a_check_is_checked_again_soon(ctx: WorkerContext) -> None:
+    """PostgreSQL's check skips a case another transaction holds (a staff member's take in
+    flight): the job schedules a check of its own a moment later, rather than leave the case
+    to the sweeper's grace."""
+    (case_id,) = make_overdue(ctx, 1)
+    db = ctx.domain.db
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's check waits for the writer instead of skipping the case")
+    with db.session() as holder:
+        lock_case(holder, case_id)
+        started = utcnow()
+        assert escalation.check_due(ctx) == 0
+    registry = ScheduledJobRegistry(queue_names(ctx.prefix)[0], connection=ctx.redis)
+    (ident,) = registry.get_job_ids()
+    at = registry.get_scheduled_time(ident).replace(tzinfo=None)
+    assert started < at < started + timedelta(seconds=2)
+    assert escalation.check_due(ctx) == 1  # that check, once the holder is done
+    assert level_of(ctx, case_id) == "courtyard"
