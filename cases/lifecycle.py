@@ -265,8 +265,7 @@ def reopen(
     case.reopen_count += 1
     case.resolved_at = None
     case.closed_at = None
-    case.acknowledged_at = None
-    case.level_since = now
+    _fresh_at_level(case, now)
     case.stage += 1
     case.due_at = now + policy.rule(case.intent).ack_within
     return event
@@ -306,11 +305,20 @@ def set_level(
         raise ValueError(f"unknown level {level!r}")
     now = now or utcnow()
     event = record(session, case, "set_level", actor, reason, now=now, to_level=level)
-    case.level_since = now
-    case.acknowledged_at = None
+    _fresh_at_level(case, now)
     case.due_at = now + policy.rule(case.intent).ack_within
     case.stage += 1
     return event
+
+
+def _fresh_at_level(case: Case, now: datetime) -> None:
+    """A case put back to wait for a take (reopened, moved by an admin): nobody has taken it
+    at this stage, and with its fresh deadline it is not late (the street's overdue flag of
+    a case moved down would otherwise stay on the dashboard)."""
+    case.level_since = now
+    case.acknowledged_at = None
+    case.acknowledged_by = None
+    case.overdue = False
 
 
 def note(

@@ -91,6 +91,27 @@ def test_escalate_climbs_then_reminds_at_street(db: Database) -> None:
         assert case.stage == 3
 
 
+def test_a_case_put_back_to_wait_for_a_take_is_neither_taken_nor_late(db: Database) -> None:
+    """Overdue at the street, moved down by an admin; taken, resolved, then rated badly: each
+    time it waits for a take with a fresh deadline, taken by nobody and not late."""
+    case_id = new_case(db)
+    with db.session() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        for _ in range(4):
+            lifecycle.escalate(session, POLICY, case, "system", "超时未接单")
+        lifecycle.take(session, POLICY, case, "王国栋 oSTREET001")
+        assert case.overdue is False and case.acknowledged_by == "王国栋 oSTREET001"
+        lifecycle.escalate(session, POLICY, case, "system", "超时未办结")  # late at the top
+        assert case.overdue and case.acknowledged_by
+        lifecycle.set_level(session, POLICY, case, "admin:district", "community", "社区办")
+        assert (case.level, case.overdue, case.acknowledged_by) == ("community", False, None)
+        lifecycle.take(session, POLICY, case, "李向华 oCOMM001")
+        lifecycle.resolve(session, case, "李向华 oCOMM001", "已修")
+        lifecycle.rate(session, POLICY, case, "oR1", 1)
+        assert (case.status, case.acknowledged_at, case.acknowledged_by) == ("reopened", None, None)
+
+
 def test_illegal_moves_raise(db: Database) -> None:
     case_id = new_case(db)
     with db.session() as session:
