@@ -27,6 +27,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_webhook.py
+	$(PY) bench/bench_instructions.py
 	$(PY) bench/bench_nlp.py
 	$(PY) bench/bench_escalation.py
 	$(PY) bench/bench_admin.py

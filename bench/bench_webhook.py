@@ -10,7 +10,11 @@ that create cases, so the numbers include nlp, SQL commits and the Redis enqueue
 Uses REDIS_URL / DATABASE_URL when set, else an embedded Redis and a fresh SQLite file.
 
 Each closed loop also says where the machine's CPU went per message: the web server's
-processes, the load generator, Redis and PostgreSQL (both on the same cores)."""
+processes, the load generator, Redis and PostgreSQL (both on the same cores).
+
+On SQLite a third server runs in the same rounds: the floor (bench/floor_app.py), the least a
+bench message can cost on this stack, so that the share of bare Flask reachable here at all is
+a measurement beside gridbot's."""
 
 from __future__ import annotations
 
@@ -232,34 +236,36 @@ def main() -> None:
     env.pop("WECHAT_TOKEN", None)
     settings = Settings.from_env(env)
     upgrade(settings.database_url)
-    app_port, hello_port = free_port(), free_port()
+    app_port, hello_port, floor_port = free_port(), free_port(), free_port()
     env["PORT"] = str(app_port)
     (tmp / "hello_app.py").write_text(HELLO_APP)
     threads = str(options.threads)
     gunicorn_opts = ["-w", str(options.web_workers), "--threads", threads, "-k", "gthread"]
-    app_server, hello_server = servers = [
-        start_gunicorn(
-            [sys.executable, "-m", "bot", "web", "--workers", str(options.web_workers)]
-            + ["--threads", threads],
-            env,
-            ROOT,
-        ),
-        start_gunicorn(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                *gunicorn_opts,
-                "-b",
-                f"127.0.0.1:{hello_port}",
-                "hello_app:app",
-            ],
-            env,
-            tmp,
-        ),
-    ]
+    app_server = start_gunicorn(
+        [sys.executable, "-m", "bot", "web", "--workers", str(options.web_workers)]
+        + ["--threads", threads],
+        env,
+        ROOT,
+    )
+
+    def plain_gunicorn(
+        app: str, port: int, run_env: dict[str, str], cwd: Path
+    ) -> subprocess.Popen[bytes]:
+        command = ["-m", "gunicorn", *gunicorn_opts, "-b", f"127.0.0.1:{port}", app]
+        return start_gunicorn([sys.executable, *command], run_env, cwd)
+
+    hello_server = plain_gunicorn("hello_app:app", hello_port, env, tmp)
+    servers = [app_server, hello_server]
+    # The floor (bench/floor_app.py) speaks plain sqlite3, so it runs on SQLite only.
+    floor_server = None
+    if settings.database_url.startswith("sqlite"):
+        floor_env = env | {"DATABASE_URL": f"sqlite:///{tmp / 'floor.sqlite3'}"}
+        upgrade(floor_env["DATABASE_URL"])
+        floor_server = plain_gunicorn("floor_app:app", floor_port, floor_env, ROOT / "bench")
+        servers.append(floor_server)
     try:
-        wait_up(app_port)
+        for port in (app_port, hello_port) + ((floor_port,) if floor_server else ()):
+            wait_up(port)
         time.sleep(1.0)
         # Distinct messages for each run: a repeated MsgId is a retry, answered from the
         # cache, and would flatter the figures.
@@ -274,37 +280,41 @@ def main() -> None:
         # The closed loops alternate, round by round: the host's speed drifts over a minute,
         # and a ratio taken from runs side by side is steadier than one of runs far apart.
         postgres = settings.database_url.startswith("postgres")
-        app_meter, hello_meter = CpuMeter(app_server, postgres), CpuMeter(hello_server, postgres)
-        ratios = []
+        meters = {"gridbot": (app_port, CpuMeter(app_server, postgres))}
+        meters["bare Flask"] = (hello_port, CpuMeter(hello_server, postgres))
+        if floor_server:
+            meters["floor"] = (floor_port, CpuMeter(floor_server, postgres))
+        shares: dict[str, list[float]] = {name: [] for name in meters if name != "bare Flask"}
         for round_ in range(1, options.rounds + 1):
             loop = requests_for(settings, 12000, offset=round_ * 10**6 + 10**7)
-            before = app_meter.read()
-            ours = closed_loop(app_port, loop, options.connections, options.seconds)
-            ours |= app_meter.per_message(before, ours["requests"])
-            before = hello_meter.read()
-            bare = closed_loop(hello_port, loop, options.connections, options.seconds)
-            bare |= hello_meter.per_message(before, bare["requests"])
-            results[f"gridbot closed loop {round_}"] = ours
-            results[f"bare Flask closed loop {round_}"] = bare
-            ratios.append(ours["throughput"] / bare["throughput"])
+            for name, (port, meter) in meters.items():
+                before = meter.read()
+                run = closed_loop(port, loop, options.connections, options.seconds)
+                results[f"{name} closed loop {round_}"] = run | meter.per_message(
+                    before, run["requests"]
+                )
+            bare = results[f"bare Flask closed loop {round_}"]["throughput"]
+            for name, ratios in shares.items():
+                ratios.append(results[f"{name} closed loop {round_}"]["throughput"] / bare)
         print(f"{'run':<26}{'requests':>9}{'errors':>8}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
         for name, row in results.items():
             print(
                 f"{name:<26}{row['requests']:>9.0f}{row['errors']:>8.0f}"
                 f"{row['throughput']:>9.1f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}"
             )
-        groups = list(app_meter.groups)
+        groups = list(meters["gridbot"][1].groups)
         print("CPU ms per message (user + system), closed loops: " + ", ".join(groups))
         for name, row in results.items():
             if "cpu web" in row:
                 cells = "".join(f"{row[f'cpu {group}']:>9.2f}" for group in groups)
                 total = sum(row[f"cpu {group}"] for group in groups)
                 print(f"{name:<26}{cells}{total:>9.2f} total")
-        shares = ", ".join(f"{100 * r:.0f}%" for r in ratios)
-        print(
-            f"gridbot throughput = {100 * statistics.median(ratios):.0f}% of bare Flask "
-            f"(median of rounds: {shares}); target >= 30%"
-        )
+        for name, ratios in shares.items():
+            rounds = ", ".join(f"{100 * r:.0f}%" for r in ratios)
+            print(
+                f"{name} throughput = {100 * statistics.median(ratios):.0f}% of bare Flask "
+                f"(median of rounds: {rounds})" + ("; target >= 30%" if name == "gridbot" else "")
+            )
         print(
             f"p99 at {options.rate:.0f} msg/s = "
             f"{results['gridbot fixed rate']['p99_ms']:.1f} ms; target < 50 ms"

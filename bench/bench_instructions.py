@@ -1,0 +1,122 @@
+"""Instructions per message: gridbot, the floor (bench/floor_app.py) and a bare Flask "hello",
+each run in-process through Flask's test client, counted by `perf stat`.
+
+Time on a shared host drifts by a factor of two from one minute to the next; the number of
+instructions a message takes does not (runs agree to within 1%). So this is the figure to
+compare two versions of the code by; bench_webhook's throughput is the figure the target is
+set in. Each app runs twice in a fresh process, once with no measured messages and once with
+`--messages`: the difference, divided, is the cost of one message without the start-up.
+
+    .venv/bin/python bench/bench_instructions.py [--messages 3000]
+
+Needs `perf` (Debian: linux-perf) and a Redis (REDIS_URL, else an embedded one); SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.embedded_redis import EmbeddedRedis  # noqa: E402
+
+APPS = ("gridbot", "floor", "bare Flask")
+WARM_UP = 300
+
+
+def child(app_name: str, count: int, offset: int) -> None:
+    """Build `app_name`, send WARM_UP messages, then `count` more (the ones measured)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_webhook import REPORTS
+
+    from bot.simulator import Simulator
+    from cases.migrations import upgrade
+    from config.settings import Settings
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    if app_name == "gridbot":
+        from bot.app import create_app
+
+        app = create_app(settings)
+    elif app_name == "floor":
+        from floor_app import app
+    else:
+        from flask import Flask
+
+        app = Flask("hello")
+        app.post("/wechat")(lambda: "hello")
+    client = app.test_client()
+    for i in range(WARM_UP + count):
+        sim = Simulator.from_settings(settings, "safe" if i % 2 else "plain")
+        text = REPORTS[i % len(REPORTS)].format(b=1 + i % 3)
+        params, body = sim.signed(sim.text(f"oBENCH{i % 500:04d}", text, msg_id=offset + i))
+        response = client.post(
+            f"/wechat?{urllib.parse.urlencode(params)}", data=body, content_type="text/xml"
+        )
+        assert response.status_code == 200, response.data
+
+
+def instructions(app_name: str, count: int, env: dict[str, str], offset: int) -> int:
+    """Instructions (user and kernel) of a whole child process that sends `count` messages."""
+    out = subprocess.run(
+        ["perf", "stat", "-x", ",", "-e", "instructions", "--", sys.executable, __file__]
+        + ["--child", app_name, "--messages", str(count), "--offset", str(offset)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for line in out.stderr.splitlines():
+        value, _, rest = line.partition(",")
+        if "instructions" in rest and value.isdigit():
+            return int(value)
+    raise RuntimeError(f"perf counted no instructions:\n{out.stderr[-2000:]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--child", choices=APPS)
+    parser.add_argument("--offset", type=int, default=0)
+    options = parser.parse_args()
+    if options.child:
+        child(options.child, options.messages, options.offset)
+        return
+    if shutil.which("perf") is None:
+        print("bench_instructions: skipped, it needs perf (Debian: apt-get install linux-perf)")
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="gridbot-insn-"))
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    env.pop("WECHAT_TOKEN", None)
+    redis_server = None
+    if "REDIS_URL" not in env:
+        redis_server = EmbeddedRedis(tmp / "redis", persist=False)
+        env["REDIS_URL"] = redis_server.start()
+    try:
+        print(f"instructions per message, in-process (Flask's test client), {options.messages}")
+        print("messages after a warm-up, SQLite; the same messages as bench_webhook")
+        for number, name in enumerate(APPS):
+            # A database file of its own for each run; MsgIds never seen before.
+            runs = []
+            for count in (0, options.messages):
+                run_env = env | {"DATABASE_URL": f"sqlite:///{tmp / f'{number}-{count}.db'}"}
+                runs.append(instructions(name, count, run_env, (number * 2 + 1) * 10**8 + count))
+            per_message = (runs[1] - runs[0]) / options.messages
+            print(f"{name:<12}{per_message / 1e6:>8.2f} M")
+    finally:
+        if redis_server:
+            redis_server.stop()
+
+
+if __name__ == "__main__":
+    main()
