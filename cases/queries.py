@@ -122,14 +122,18 @@ def open_cases_of(session: Session, resident: Resident, limit: int = 5) -> Seque
     return session.connection().execute(_OPEN_CASES_OF, params).all()
 
 
-def newest_active_case(session: Session, resident: Resident, since: datetime) -> Case | None:
-    """The resident's newest open case touched since `since` (for attaching photos)."""
+def newest_active_case(
+    session: Session, resident: Resident, since: datetime, intent: str | None = None
+) -> Case | None:
+    """The resident's newest open case touched since `since` (for attaching photos; of
+    `intent` only, if given)."""
     return session.scalar(
         select(Case)
         .where(
             Case.resident_id == resident.id,
             Case.status.in_(ACTIVE),
             Case.updated_at >= since,
+            *([Case.intent == intent] if intent else []),
         )
         .order_by(Case.id.desc())
         .limit(1)

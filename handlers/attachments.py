@@ -1,5 +1,6 @@
 """Photos, voice notes, videos and locations: attached to the resident's newest open case
-touched in the last 10 minutes, else kept for the report that follows."""
+touched in the last 10 minutes, else kept for the report that follows (always, while the bot
+is asking where a report is: the photo belongs to that one)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,18 @@ from datetime import timedelta
 
 from cases.queries import newest_active_case
 from handlers.registry import handles
-from handlers.reporting import attach
+from handlers.reporting import attach, keep_pending
 from handlers.turn import Context, Reply, Turn
 
 ATTACH_WINDOW = timedelta(minutes=10)
-PENDING_LIMIT = 9
 
 
 @handles("media", "image", "voice", "video", "shortvideo", "location")
 def media(ctx: Context, turn: Turn) -> Reply:
     kind = "video" if turn.kind == "shortvideo" else turn.kind
-    case = newest_active_case(ctx.session, ctx.resident, ctx.now - ATTACH_WINDOW)
+    case = None
+    if ctx.dialogue.step != "ask_address":
+        case = newest_active_case(ctx.session, ctx.resident, ctx.now - ATTACH_WINDOW)
     if case is not None:
         followups = attach(
             ctx, case, kind, media_id=turn.media_id, url=turn.picture_url, location=turn.location
@@ -27,9 +29,7 @@ def media(ctx: Context, turn: Turn) -> Reply:
             case_id=case.id,
             followups=followups,
         )
-    if kind == "location":
+    if kind == "location" and ctx.dialogue.step != "ask_address":
         return Reply(ctx.say("attachment.location_no_case"))
-    pending = list((ctx.dialogue.state or {}).get("pending_media", []))[-PENDING_LIMIT + 1 :]
-    pending.append({"kind": kind, "media_id": turn.media_id, "url": turn.picture_url})
-    ctx.dialogue.update(pending_media=pending)
+    keep_pending(ctx, turn, kind)
     return Reply(ctx.say("attachment.kept", what=ctx.say(f"attachment.{kind}")))

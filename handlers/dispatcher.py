@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from typing import Any, Protocol
 
 import redis
@@ -89,9 +90,13 @@ def choose(ctx: Context, turn: Turn) -> registry.Handler:
             return command
     step = ctx.dialogue.step
     if step and text:
-        ctx.analysis = ctx.analyzer.analyze(text)
-        if ctx.analysis.intent == "emergency":  # never lost inside another dialogue
-            return _route("intent", "emergency")
+        # Words are read for an emergency, never lost inside another dialogue; a location's
+        # label ("…火车站") is an answer to the step, not a cry for help. The emergency
+        # waiting for its address takes what follows itself (its address, "快来人").
+        if turn.kind in ("text", "voice") and step != "emergency_address":
+            ctx.analysis = ctx.analyzer.analyze(text)
+            if ctx.analysis.intent == "emergency":
+                return _route("intent", "emergency")
         handler = registry.route("step", step)
         if handler is not None:
             return handler
@@ -120,7 +125,7 @@ RATING_RE = re.compile(
 
 
 def _looks_like_rating(text: str) -> bool:
-    return bool(RATING_RE.match(text))
+    return bool(RATING_RE.match(unicodedata.normalize("NFKC", text)))  # full-width ５ too
 
 
 def _route(kind: str, name: str) -> registry.Handler:

@@ -4,10 +4,13 @@ call, even before we know where (the binding, else we ask while the case is alre
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import timedelta
 
 from cases import lifecycle
 from cases.followups import Followup
 from cases.models import Case
+from cases.queries import newest_active_case
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
 from handlers.reporting import attach_pending, attach_turn_media, holder_of, place_for
@@ -15,6 +18,7 @@ from handlers.turn import Context, Reply, Turn
 
 FIRE = re.compile(r"火|烟|燃气|煤气|天然气|气味|爆炸|电线.*(冒|烧)")
 POLICE = re.compile(r"打架|打人|斗殴|持刀|砍|杀|抢|偷|家暴|失踪|走失|不见了|找不到|拐")
+JOIN_WINDOW = timedelta(minutes=30)  # a second call within this adds to the first
 
 
 def advice_key(text: str) -> str:
@@ -38,6 +42,11 @@ def one_key_call(ctx: Context, turn: Turn) -> Reply:
 
 
 def open_emergency(ctx: Context, turn: Turn, place: Place, text: str) -> Reply:
+    """A new emergency case, or, when the resident has one open from the last half hour
+    ("救命" and then "快来人啊", the button pressed twice), what they said added to it."""
+    earlier = newest_active_case(ctx.session, ctx.resident, ctx.now - JOIN_WINDOW, "emergency")
+    if earlier is not None:
+        return _add_to(ctx, earlier, turn, place, text)
     slots = ctx.analysis.slots if ctx.analysis is not None else None
     case = lifecycle.open_case(
         ctx.session,
@@ -69,15 +78,33 @@ def open_emergency(ctx: Context, turn: Turn, place: Place, text: str) -> Reply:
     return Reply(f"{advice}\n{body}", intent="emergency", case_id=case.id, followups=followups)
 
 
+def _add_to(ctx: Context, case: Case, turn: Turn, place: Place, text: str) -> Reply:
+    advice = ctx.say(advice_key(text))
+    followups = attach_pending(ctx, case) + attach_turn_media(ctx, turn, case)
+    if place.courtyard and not case.courtyard:
+        located = _fill_address(ctx, case, place)
+        return replace(
+            located, text=f"{advice}\n{located.text}", followups=located.followups + followups
+        )
+    lifecycle.record(ctx.session, case, "note", ctx.resident.openid, text[:500], now=ctx.now)
+    key = "emergency.added" if case.courtyard else "emergency.ask_address_again"
+    if not case.courtyard:
+        ctx.dialogue.start("emergency_address", case_id=case.id)
+    body = ctx.say(key, number=case.number)
+    return Reply(f"{advice}\n{body}", intent="emergency", case_id=case.id, followups=followups)
+
+
 @handles("step", "emergency_address")
 def emergency_address(ctx: Context, turn: Turn) -> Reply:
-    """The address of an emergency that is already open: fill it in and dispatch again."""
+    """The address of an emergency that is already open: fill it in and dispatch again.
+    Whatever else the resident says meanwhile is a note on the case."""
     state = ctx.dialogue.state or {}
     case = ctx.session.get(Case, int(state.get("case_id", 0)))
     place = place_of_slots(ctx.analyzer.extract_slots(turn.text))
     if case is None or case.status not in lifecycle.ACTIVE:
         ctx.dialogue.clear()
         return Reply(ctx.say("emergency.closed_already"), intent="emergency")
+    followups = attach_turn_media(ctx, turn, case)  # a shared location keeps its coordinates
     if not place.courtyard:
         note = turn.text[:500]
         lifecycle.record(ctx.session, case, "note", ctx.resident.openid, note, now=ctx.now)
@@ -85,7 +112,15 @@ def emergency_address(ctx: Context, turn: Turn) -> Reply:
             ctx.say("emergency.ask_address_again", number=case.number),
             intent="emergency",
             case_id=case.id,
+            followups=followups,
         )
+    located = _fill_address(ctx, case, place)
+    return replace(located, followups=located.followups + followups)
+
+
+def _fill_address(ctx: Context, case: Case, place: Place) -> Reply:
+    """The emergency's address, found at last: the case gets it and a new stage, so that the
+    levels responsible for that place are pushed now."""
     address = place.address(ctx.org)
     assert address is not None
     case.street, case.community = address.street, address.community

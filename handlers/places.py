@@ -20,9 +20,13 @@ class Place:
         return bool(self.courtyard and self.building)
 
     def merged(self, other: Place) -> Place:
-        """Fields of `self`, with gaps filled from `other`; a new courtyard drops old rooms."""
+        """Fields of `self`, with gaps filled from `other`; a new courtyard drops old rooms,
+        and another building the unit and room of `other`'s (the resident's own flat is not
+        in the building they report about)."""
         if other.courtyard and self.courtyard and other.courtyard != self.courtyard:
             return self
+        if other.building and self.building and other.building != self.building:
+            return replace(self, courtyard=self.courtyard or other.courtyard)
         return replace(
             self,
             courtyard=self.courtyard or other.courtyard,

@@ -14,6 +14,9 @@ from handlers.turn import Context, Reply, Turn
 
 NUMBER_RE = re.compile(r"\d{6}-\d{4}")
 TIMELINE_LINES = 6
+# WeChat shows nothing but "该公众号暂时无法提供服务" for a text reply over 2048 bytes (UTF-8:
+# about 680 Chinese characters); lists stop short of it, with room for their last line.
+REPLY_BYTES = 1900
 
 
 @handles("intent", "query")
@@ -28,10 +31,24 @@ def query(ctx: Context, turn: Turn) -> Reply:
     cases = open_cases_of(ctx.session, ctx.resident)
     if not cases:
         return Reply(ctx.say("query.none"), intent="query")
-    lines = [ctx.say("query.list_head", count=len(cases))]
-    lines += [summary_line(ctx, case) for case in cases]
-    lines.append(ctx.say("query.list_tail"))
-    return Reply("\n".join(lines), intent="query")
+    head = ctx.say("query.list_head", count=len(cases))
+    lines = [summary_line(ctx, case) for case in cases]
+    return Reply(listing(ctx, head, lines, ctx.say("query.list_tail")), intent="query")
+
+
+def listing(ctx: Context, head: str, lines: list[str], tail: str = "") -> str:
+    """`head`, as many of `lines` as one reply holds with `tail` (REPLY_BYTES), a line that
+    says how many were left out, and `tail`."""
+    budget = REPLY_BYTES - len(f"{head}\n{tail}".encode())
+    budget -= len(ctx.say("query.more", count=len(lines)).encode())
+    shown: list[str] = []
+    for line in lines:
+        budget -= len(line.encode()) + 1
+        if budget < 0:
+            break
+        shown.append(line)
+    more = [ctx.say("query.more", count=len(lines) - len(shown))] if len(shown) < len(lines) else []
+    return "\n".join([head, *shown, *more, *([tail] if tail else [])])
 
 
 def _number_in(ctx: Context, text: str) -> str | None:

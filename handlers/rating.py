@@ -4,6 +4,7 @@ case, 1–2 or 不满意 reopens it at the same level."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from cases import lifecycle
 from cases.followups import Followup
@@ -17,7 +18,7 @@ NUMBER_RE = re.compile(r"\d{6}-\d{4}")
 
 
 def rating_of(text: str) -> int | None:
-    text = text.strip().rstrip("。！!")
+    text = unicodedata.normalize("NFKC", text).strip().rstrip("。！!")  # ５分 is 5分
     for word, score in sorted(WORDS.items(), key=lambda item: -len(item[0])):
         if word in text:
             return score

@@ -12,9 +12,10 @@ from cases.models import Attachment, Case
 from cases.queries import CaseLine
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
-from handlers.turn import Context, Reply, Turn
+from handlers.turn import Context, Location, Reply, Turn
 
 ASK_LIMIT = 3  # after this many answers without an address, say how to write one
+PENDING_LIMIT = 9  # photos kept for a report not yet made
 
 
 def place_for(ctx: Context, slots: Any) -> Place:
@@ -60,6 +61,8 @@ def answer_address(ctx: Context, turn: Turn) -> Reply:
             phone=state.get("phone"),
             urgent=bool(state.get("urgent")),
         )
+    if turn.kind == "location":  # its label did not say where: keep it for the case
+        keep_pending(ctx, turn, "location")
     tries = int(state.get("tries", 0)) + 1
     ctx.dialogue.update(place=place.as_dict(), tries=tries)
     key = "report.ask_address_again" if tries < ASK_LIMIT else "report.ask_address_example"
@@ -151,10 +154,24 @@ def attach(
 
 
 def attach_turn_media(ctx: Context, turn: Turn, case: Case) -> list[Followup]:
-    """A voice note whose recognition opened the case goes with it."""
+    """A voice note whose recognition opened the case goes with it; so does a location shared
+    in answer to "where?" (its label named the place, its coordinates are kept)."""
     if turn.kind == "voice" and turn.media_id:
         return attach(ctx, case, "voice", media_id=turn.media_id, recognition=turn.text)
+    if turn.kind == "location" and turn.location is not None:
+        return attach(ctx, case, "location", location=turn.location)
     return []
+
+
+def keep_pending(ctx: Context, turn: Turn, kind: str) -> None:
+    """Keep a photo, voice note, video or location in the dialogue for the report it comes
+    before (at most PENDING_LIMIT, the newest)."""
+    pending = list((ctx.dialogue.state or {}).get("pending_media", []))[-PENDING_LIMIT + 1 :]
+    item: dict[str, Any] = {"kind": kind, "media_id": turn.media_id, "url": turn.picture_url}
+    if turn.location is not None:
+        item["location"] = [turn.location.latitude, turn.location.longitude, turn.location.label]
+    pending.append(item)
+    ctx.dialogue.update(pending_media=pending)
 
 
 def attach_pending(ctx: Context, case: Case) -> list[Followup]:
@@ -165,8 +182,14 @@ def attach_pending(ctx: Context, case: Case) -> list[Followup]:
         return []
     followups: list[Followup] = []
     for item in pending:
+        where = item.get("location")
         followups += attach(
-            ctx, case, item["kind"], media_id=item.get("media_id"), url=item.get("url")
+            ctx,
+            case,
+            item["kind"],
+            media_id=item.get("media_id"),
+            url=item.get("url"),
+            location=Location(*where) if where else None,
         )
     ctx.dialogue.update(pending_media=[])
     return followups

@@ -14,7 +14,7 @@ from cases.models import Case
 from cases.org import Unit
 from cases.permissions import post_for
 from cases.queries import case_by_number, waiting_for
-from handlers.query import summary_line
+from handlers.query import listing, summary_line
 from handlers.registry import handles
 from handlers.turn import Context, Reply, Turn
 
@@ -73,8 +73,8 @@ def take(ctx: Context, turn: Turn) -> Reply:
         if not waiting:
             return Reply(ctx.say("staff.nothing_waiting"))
         if len(waiting) > 1:
-            lines = [ctx.say("staff.which_one", count=len(waiting))]
-            return Reply("\n".join(lines + [summary_line(ctx, c) for c in waiting]))
+            head = ctx.say("staff.which_one", count=len(waiting))
+            return Reply(listing(ctx, head, [summary_line(ctx, c) for c in waiting]))
         number = waiting[0].number
     case, post, refusal = _case_for(ctx, turn, number)
     if refusal:
@@ -145,5 +145,5 @@ def my_queue(ctx: Context, turn: Turn) -> Reply:
     waiting = waiting_for(ctx.session, ctx.org.posts_of(turn.openid))
     if not waiting:
         return Reply(ctx.say("staff.queue_empty"))
-    lines = [ctx.say("staff.queue_head", count=len(waiting))]
-    return Reply("\n".join(lines + [summary_line(ctx, c) for c in waiting]))
+    head = ctx.say("staff.queue_head", count=len(waiting))
+    return Reply(listing(ctx, head, [summary_line(ctx, c) for c in waiting]))

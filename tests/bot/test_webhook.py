@@ -264,3 +264,26 @@ def test_the_webhook_opens_no_cookie_session(settings: Settings) -> None:
             assert app.session_interface.open_session(app, request) is not None
     finally:
         app.extensions["gridbot"].close()
+
+
+def test_a_reply_too_long_for_wechat_is_cut_not_refused(settings: Settings) -> None:
+    """Lists stop short of WeChat's 2048 bytes themselves; anything else that grew past them
+    is cut at a character, so the resident reads most of it rather than an error."""
+    import xmltodict
+
+    from bot import webhook
+    from bot.app import create_app
+    from bot.protocol import read_message
+
+    app = create_app(settings, warm=False)
+    sim = Simulator.from_settings(settings, "plain")
+    try:
+        with app.test_request_context("/wechat", method="POST"):
+            params, body = sim.signed(sim.text("oLONG", "查询"))
+            inbound = read_message(body, params, None)
+            response = webhook._render(inbound, "很长的回复" * 300)
+        content = xmltodict.parse(response.get_data())["xml"]["Content"]
+        assert len(content.encode()) <= webhook.REPLY_BYTES and content.endswith("…")
+        assert content.startswith("很长的回复很长的回复")
+    finally:
+        app.extensions["gridbot"].close()

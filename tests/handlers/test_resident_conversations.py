@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import select
 
 from cases.db import Database
-from cases.models import Opinion, Resident
+from cases.models import Case, Opinion, Resident
 from tests.handlers.conftest import case_of, number_in, play
 from tests.live import Phone
 
@@ -190,3 +190,92 @@ def test_retry_of_a_report_opens_one_case(resident: Phone, db: Database) -> None
 
     with db.session() as session:
         assert len(session.scalars(select(Case)).all()) == 1
+
+
+def location(phone: Phone, label: str, x: str = "34.75", y: str = "113.62") -> str:
+    xml = phone.sim.message(
+        phone.openid, "location", Location_X=x, Location_Y=y, Scale="15", Label=label
+    )
+    return phone.send_xml(xml)
+
+
+def cases_of(db: Database, openid: str) -> list[str]:
+    with db.session() as session:
+        return list(
+            session.scalars(select(Case.number).where(Case.openid == openid).order_by(Case.id))
+        )
+
+
+def test_what_follows_an_emergency_goes_to_it(resident: Phone, db: Database) -> None:
+    """ "救命", then the address with another cry for help, then "快点来人啊", then the button:
+    one emergency case, with its address and every word on it, pushed once per stage."""
+    [first] = play(resident, [("救命 家里着火了", "119…紧急工单…回复您所在的小区")])
+    number = number_in(first)
+    play(
+        resident,
+        [
+            ("在铝厂小区2号楼，快来救命", f"已更新紧急工单 {number}"),
+            ("快点来人啊", f"已补充到紧急工单 {number}"),
+        ],
+    )
+    assert "120" in resident.event("CLICK", "ONE_KEY_CALL")
+    assert cases_of(db, resident.openid) == [number]
+    case = case_of(db, number)
+    assert (case.courtyard, case.building) == ("lvchang", "2")
+    notes = [e.note for e in case.events if e.kind == "note"]
+    assert notes[0] == "快点来人啊" and "一键呼叫" in notes[1]
+
+
+def test_a_location_answers_where_and_is_no_emergency(resident: Phone, db: Database) -> None:
+    """A location shared while the bot asks where: its label is read as an address, never as
+    a cry for help ("…火车站"), and its coordinates go with the case."""
+    play(resident, [("楼道里的水管漏水了", "哪个小区")])
+    assert "紧急" not in location(resident, "南阳市宛城区火车站")
+    assert cases_of(db, resident.openid) == []
+    reply = location(resident, "铝厂小区3号楼", x="34.7466", y="113.6253")
+    case = case_of(db, number_in(reply))
+    assert (case.intent, case.courtyard, case.building) == ("repair", "lvchang", "3")
+    assert [a.kind for a in case.attachments] == ["location", "location"]
+    assert case.latitude == 34.75  # the first location shared for it
+
+
+def test_an_emergencys_location_keeps_its_coordinates(resident: Phone, db: Database) -> None:
+    [first] = play(resident, [("救命 有人晕倒了", "120…回复您所在的小区")])
+    assert "已更新紧急工单" in location(resident, "铝厂小区东门", x="34.7466", y="113.6253")
+    case = case_of(db, number_in(first))
+    assert case.courtyard == "lvchang" and case.latitude == 34.7466
+
+
+def test_a_photo_sent_while_asked_where_goes_with_that_report(
+    resident: Phone, db: Database
+) -> None:
+    [repair] = play(resident, [("铝厂小区3号楼楼道灯坏了", "工单号")])
+    play(resident, [("楼上天天半夜噪音", "哪个小区")])
+    reply = resident.send_xml(resident.sim.message(resident.openid, "image", MediaId="NOISE"))
+    assert "已收到照片" in reply
+    [dispute] = play(resident, [("铝厂小区2号楼", "工单号")])
+    assert [a.media_id for a in case_of(db, number_in(dispute)).attachments] == ["NOISE"]
+    assert case_of(db, number_in(repair)).attachments == []
+
+
+def test_a_report_about_another_building_takes_no_flat_from_the_binding(
+    resident: Phone, db: Database
+) -> None:
+    play(resident, [("绑定 铝厂小区 5号楼2单元501", "已绑定")])
+    [opened] = play(resident, [("3号楼楼道灯坏了", "工单号")])
+    case = case_of(db, number_in(opened))
+    assert (case.courtyard, case.building, case.unit, case.room) == ("lvchang", "3", None, None)
+    [own] = play(resident, [("家里水管漏水了", "工单号")])
+    case = case_of(db, number_in(own))
+    assert (case.building, case.unit, case.room) == ("5", "2", "501")
+
+
+def test_a_rating_in_full_width_digits_is_read(
+    resident: Phone, grid_worker: Phone, db: Database
+) -> None:
+    [opened] = play(resident, [("铝厂小区3号楼楼道灯坏了", "工单号")])
+    number = number_in(opened)
+    play(grid_worker, [(f"接单 {number}", "已接单"), (f"办结 {number} 换了灯泡", "已办结")])
+    play(resident, [("５分", "感谢")])
+    case = case_of(db, number)
+    assert (case.status, case.rating) == ("closed", 5)

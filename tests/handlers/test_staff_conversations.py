@@ -81,3 +81,15 @@ def test_pass_up_moves_to_the_council(
     play(council, [(f"接单 {number}", f"已接单 {number}")])
     case = case_of(db, number)
     assert (case.level, case.stage, case.status) == ("courtyard", 1, "acknowledged")
+
+
+def test_long_lists_stay_within_one_reply(resident: Phone, grid_worker: Phone) -> None:
+    """WeChat shows a text reply over 2048 bytes as "该公众号暂时无法提供服务": twenty
+    waiting cases are listed as far as they fit, and the rest are counted."""
+    long_text = "铝厂小区3号楼楼道灯坏了，晚上一片漆黑，上下楼很不方便，麻烦尽快来修一下"
+    numbers = [number_in(play(resident, [(long_text, "工单号")])[0]) for _ in range(20)]
+    for command in ("我的工单", "接单"):
+        reply = grid_worker.say(command)
+        assert len(reply.encode()) <= 2048, (command, len(reply.encode()))
+        shown = [n for n in numbers if n in reply]
+        assert 5 < len(shown) < 20 and f"另有 {20 - len(shown)} 件未列出" in reply
