@@ -103,6 +103,10 @@ def emergency_address(ctx: Context, turn: Turn) -> Reply:
     place = place_of_slots(ctx.analyzer.extract_slots(turn.text))
     if case is None or case.status not in lifecycle.ACTIVE:
         ctx.dialogue.clear()
+        if turn.kind in ("text", "voice"):  # a new emergency after that one: a new case
+            ctx.analysis = ctx.analyzer.analyze(turn.text)
+            if ctx.analysis.intent == "emergency":
+                return emergency(ctx, turn)
         return Reply(ctx.say("emergency.closed_already"), intent="emergency")
     followups = attach_turn_media(ctx, turn, case)  # a shared location keeps its coordinates
     if not place.courtyard:

@@ -6,6 +6,7 @@ import threading
 
 from sqlalchemy import select
 
+from cases import lifecycle
 from cases.db import Database
 from cases.models import Case, Opinion, Resident
 from tests.handlers.conftest import case_of, number_in, play
@@ -279,3 +280,16 @@ def test_a_rating_in_full_width_digits_is_read(
     play(resident, [("５分", "感谢")])
     case = case_of(db, number)
     assert (case.status, case.rating) == ("closed", 5)
+
+
+def test_a_new_emergency_after_one_was_closed_opens_a_case(resident: Phone, db: Database) -> None:
+    """The first emergency, still asking where, is closed by staff; the next cry for help is a
+    new emergency, not an answer to the old question."""
+    [first] = play(resident, [("救命 有人晕倒了", "回复您所在的小区")])
+    with db.session() as session:
+        case = session.scalar(select(Case).where(Case.number == number_in(first)))
+        assert case is not None
+        lifecycle.close(session, case, "admin:district", "已送医")
+    [second] = play(resident, [("救命 家里着火了", "119…紧急工单")])
+    assert number_in(second) != number_in(first)
+    assert cases_of(db, resident.openid) == [number_in(first), number_in(second)]
