@@ -57,10 +57,12 @@ def serve(settings: Settings, web_processes: int = 2) -> int:
         print(f"gridbot: {error}", file=sys.stderr, flush=True)
         return 1
     with lock, ExitStack() as stack:
+        # Each cleanup is registered before its start: a SIGTERM while Redis loads its files
+        # or between two spawns still stops what did start.
         if "REDIS_URL" not in os.environ:
             redis_server = EmbeddedRedis(VAR_DIR / "redis", persist=True)
-            env["REDIS_URL"] = redis_server.start()
             stack.callback(redis_server.stop)
+            env["REDIS_URL"] = redis_server.start()
         if settings.demo and "WECHAT_API_BASE" not in os.environ:
             from wxstub import StubWeChat
 
@@ -72,11 +74,10 @@ def serve(settings: Settings, web_processes: int = 2) -> int:
         upgrade(settings.database_url)
         if settings.demo:
             _demo_admin(settings)
-        children = [
-            _spawn(["web", "--workers", str(web_processes)], env),
-            _spawn(["worker"], env),
-        ]
+        children: list[subprocess.Popen[bytes]] = []
         stack.callback(_stop_all, children)
+        children.append(_spawn(["web", "--workers", str(web_processes)], env))
+        children.append(_spawn(["worker"], env))
         print(
             BANNER.format(
                 demo=" on DEMO credentials (set WECHAT_TOKEN etc. for a real account)"

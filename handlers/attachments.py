@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from cases.lifecycle import ACTIVE
+from cases.models import Case
 from cases.queries import newest_active_case
 from handlers.registry import handles
 from handlers.reporting import attach, keep_pending
@@ -17,8 +19,11 @@ ATTACH_WINDOW = timedelta(minutes=10)
 @handles("media", "image", "voice", "video", "shortvideo", "location")
 def media(ctx: Context, turn: Turn) -> Reply:
     kind = "video" if turn.kind == "shortvideo" else turn.kind
-    case = None
-    if ctx.dialogue.step != "ask_address":
+    step, case = ctx.dialogue.step, None
+    if step == "emergency_address":  # the emergency still asking where, however long ago
+        held = ctx.session.get(Case, int((ctx.dialogue.state or {}).get("case_id", 0)))
+        case = held if held is not None and held.status in ACTIVE else None
+    if case is None and step != "ask_address":
         case = newest_active_case(ctx.session, ctx.resident, ctx.now - ATTACH_WINDOW)
     if case is not None:
         followups = attach(
@@ -29,7 +34,7 @@ def media(ctx: Context, turn: Turn) -> Reply:
             case_id=case.id,
             followups=followups,
         )
-    if kind == "location" and ctx.dialogue.step != "ask_address":
+    if kind == "location" and step != "ask_address":
         return Reply(ctx.say("attachment.location_no_case"))
     keep_pending(ctx, turn, kind)
     return Reply(ctx.say("attachment.kept", what=ctx.say(f"attachment.{kind}")))

@@ -43,9 +43,11 @@ def one_key_call(ctx: Context, turn: Turn) -> Reply:
 
 def open_emergency(ctx: Context, turn: Turn, place: Place, text: str) -> Reply:
     """A new emergency case, or, when the resident has one open from the last half hour
-    ("救命" and then "快来人啊", the button pressed twice), what they said added to it."""
+    ("救命" and then "快来人啊", the button pressed twice), what they said added to it; not
+    when the two name different courtyards (a second emergency elsewhere is a case of its own,
+    pushed to that place's staff)."""
     earlier = newest_active_case(ctx.session, ctx.resident, ctx.now - JOIN_WINDOW, "emergency")
-    if earlier is not None:
+    if earlier is not None and not _elsewhere(earlier, place):
         return _add_to(ctx, earlier, turn, place, text)
     slots = ctx.analysis.slots if ctx.analysis is not None else None
     case = lifecycle.open_case(
@@ -78,8 +80,12 @@ def open_emergency(ctx: Context, turn: Turn, place: Place, text: str) -> Reply:
     return Reply(f"{advice}\n{body}", intent="emergency", case_id=case.id, followups=followups)
 
 
+def _elsewhere(case: Case, place: Place) -> bool:
+    return bool(place.courtyard and case.courtyard and place.courtyard != case.courtyard)
+
+
 def _add_to(ctx: Context, case: Case, turn: Turn, place: Place, text: str) -> Reply:
-    advice = ctx.say(advice_key(text))
+    advice = ctx.say(advice_key(f"{case.text} {text}"))  # a fire stays a fire
     followups = attach_pending(ctx, case) + attach_turn_media(ctx, turn, case)
     if place.courtyard and not case.courtyard:
         located = _fill_address(ctx, case, place)
@@ -112,14 +118,16 @@ def emergency_address(ctx: Context, turn: Turn) -> Reply:
     if not place.courtyard:
         note = turn.text[:500]
         lifecycle.record(ctx.session, case, "note", ctx.resident.openid, note, now=ctx.now)
-        return Reply(
-            ctx.say("emergency.ask_address_again", number=case.number),
-            intent="emergency",
-            case_id=case.id,
-            followups=followups,
-        )
+        reply = ctx.say("emergency.ask_address_again", number=case.number)
+        if _cries_for_help(ctx, turn):  # "着火了 快来人": the advice again, for what it is now
+            reply = f"{ctx.say(advice_key(f'{case.text} {turn.text}'))}\n{reply}"
+        return Reply(reply, intent="emergency", case_id=case.id, followups=followups)
     located = _fill_address(ctx, case, place)
     return replace(located, followups=located.followups + followups)
+
+
+def _cries_for_help(ctx: Context, turn: Turn) -> bool:
+    return turn.kind in ("text", "voice") and ctx.analyzer.analyze(turn.text).intent == "emergency"
 
 
 def _fill_address(ctx: Context, case: Case, place: Place) -> Reply:

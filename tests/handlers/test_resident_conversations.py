@@ -219,7 +219,7 @@ def test_what_follows_an_emergency_goes_to_it(resident: Phone, db: Database) -> 
             ("快点来人啊", f"已补充到紧急工单 {number}"),
         ],
     )
-    assert "120" in resident.event("CLICK", "ONE_KEY_CALL")
+    assert "119" in resident.event("CLICK", "ONE_KEY_CALL")  # the advice for this emergency
     assert cases_of(db, resident.openid) == [number]
     case = case_of(db, number)
     assert (case.courtyard, case.building) == ("lvchang", "2")
@@ -293,3 +293,16 @@ def test_a_new_emergency_after_one_was_closed_opens_a_case(resident: Phone, db: 
     [second] = play(resident, [("救命 家里着火了", "119…紧急工单")])
     assert number_in(second) != number_in(first)
     assert cases_of(db, resident.openid) == [number_in(first), number_in(second)]
+
+
+def test_a_cry_for_help_while_asked_where_gets_the_advice(resident: Phone) -> None:
+    play(resident, [("救命 有人晕倒了", "120…回复您所在的小区")])
+    play(resident, [("着火了 快来人 救命", "119…请回复小区和楼号")])
+
+
+def test_an_emergency_elsewhere_is_a_case_of_its_own(resident: Phone, db: Database) -> None:
+    """Two emergencies at two places within minutes: two cases, each pushed to its place."""
+    [first] = play(resident, [("救命 铝厂小区3号楼有人晕倒了", "紧急工单")])
+    [second] = play(resident, [("桐柏路191号院5号楼着火了 救命", "119…紧急工单")])
+    assert number_in(first) != number_in(second)
+    assert case_of(db, number_in(second)).courtyard == "tbl191"
