@@ -36,7 +36,6 @@ SORTS: dict[str, Any] = {
 }
 DEFAULT_SORT = "-created"
 # The intents a case can have (opinions and queries do not become cases).
-CASE_INTENTS = ("repair", "dispute", "elder_help", "emergency", "other")
 INTENT_RE = re.compile(r"^[a-z_]{1,32}$")
 NUMBER_RE = re.compile(r"^\d{6}-\d{4}$")
 TRUE = {"1", "true", "on", "yes"}

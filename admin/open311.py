@@ -17,13 +17,13 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from admin.auth import require_api_auth, viewer
 from admin.context import services
-from admin.filters import CASE_INTENTS
 from admin.media import send_attachment
 from admin.present import Labels, iso
 from admin.web import security_headers
 from cases.clock import CHINA, utcnow
 from cases.lifecycle import ACTIVE
 from cases.models import Case
+from cases.policy import CASE_INTENTS
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 bp.after_request(security_headers)

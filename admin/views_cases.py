@@ -21,7 +21,7 @@ from admin import export, moves
 from admin.audit import audit
 from admin.auth import viewer
 from admin.context import services
-from admin.filters import CASE_INTENTS, PER_PAGE, is_late, list_cases
+from admin.filters import PER_PAGE, is_late, list_cases
 from admin.jobs import enqueue
 from admin.lookup import case_filter, visible_case
 from admin.present import Labels
@@ -29,6 +29,7 @@ from admin.web import page_blueprint
 from cases.clock import local, utcnow
 from cases.lifecycle import ACTIVE, STATUSES, IllegalMove
 from cases.locking import lock_case
+from cases.policy import CASE_INTENTS
 
 bp = page_blueprint("admin_cases", __name__)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cases.yamlfile import ConfigError, check_keys, load_yaml
+from cases.yamlfile import ConfigError, check_keys, load_yaml, text_list
 
 LEVELS: tuple[str, ...] = ("grid", "courtyard", "community", "street")
 LEVEL_NAMES = {"grid": "网格", "courtyard": "楼院", "community": "社区", "street": "街道"}
@@ -139,7 +139,12 @@ def parse_org(data: Any, path: Path) -> OrgTree:
         raise ConfigError(path, ["the file must be a mapping with a 'streets' list"])
     check_keys("top level", data, {"district", "streets"}, problems)
     district = data.get("district") or {}
-    district_name = str(district.get("name", "")) if isinstance(district, dict) else ""
+    if isinstance(district, dict):
+        check_keys("district", district, {"name"}, problems)
+    else:
+        problems.append("district: must be a mapping, e.g. district: {name: 中原区}")
+        district = {}
+    district_name = str(district.get("name", ""))
     streets = data.get("streets")
     if not isinstance(streets, list) or not streets:
         problems.append("top level: 'streets' must be a non-empty list")
@@ -170,9 +175,11 @@ def _parse_unit(
         problems.append(f"{entry}: 'code' must be lower-case letters, digits and '-', e.g. lc-1")
     if not data.get("name"):
         problems.append(f"{entry}: 'name' is missing")
+    elif not isinstance(data["name"], str):
+        problems.append(f"{entry}: 'name' must be one name, e.g. name: 铝厂小区")
     staff = _parse_staff(data.get("staff"), entry, level, problems)
-    buildings = tuple(str(b) for b in data.get("buildings") or ())
-    aliases = tuple(str(a) for a in data.get("aliases") or ())
+    buildings = text_list(entry, data, "buildings", problems)
+    aliases = text_list(entry, data, "aliases", problems)
     units.append(
         Unit(level, code, str(data.get("name", "")), staff, dict(parents), aliases, buildings)
     )

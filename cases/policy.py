@@ -15,6 +15,8 @@ from cases.yamlfile import ConfigError, check_keys, load_yaml
 DURATION_RE = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 INTENT_KEYS = {"start", "ack_within", "resolve_within", "notify"}
+# The intents a case can have (nlp's others, opinion and query, open none).
+CASE_INTENTS = ("repair", "dispute", "elder_help", "emergency", "other")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -22,7 +24,10 @@ def parse_duration(text: str) -> timedelta:
     match = DURATION_RE.match(str(text).strip())
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"{text!r} is not a duration like 90s, 30m, 4h or 2d")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    except OverflowError:
+        raise ValueError(f"{text!r} is longer than any deadline can be") from None
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,13 @@ def parse_policy(data: Any, path: Path) -> Policy:
     if not isinstance(data, dict):
         raise ConfigError(path, ["the file must be a mapping with 'levels' and 'default'"])
     check_keys("top level", data, {"levels", "default", "intents"}, problems)
-    levels = tuple(data.get("levels") or LEVELS)
-    if any(level not in LEVELS for level in levels) or len(set(levels)) != len(levels):
+    levels_data = data.get("levels") or list(LEVELS)
+    levels = tuple(levels_data) if isinstance(levels_data, list) else ()
+    if (
+        not levels
+        or any(level not in LEVELS for level in levels)
+        or len(set(levels)) != len(levels)
+    ):
         problems.append(f"levels: must be distinct levels among {', '.join(LEVELS)}")
         levels = LEVELS
     default_data = data.get("default")
@@ -72,7 +82,15 @@ def parse_policy(data: Any, path: Path) -> Policy:
     base = Rule("grid", timedelta(minutes=30), timedelta(days=2), ())
     default = _parse_rule("default", default_data, base, levels, problems, require_all=True)
     intents: dict[str, Rule] = {}
-    for intent, rule_data in (data.get("intents") or {}).items():
+    intents_data = data.get("intents") or {}
+    if not isinstance(intents_data, dict):
+        problems.append("intents: must be a mapping, e.g. intents: {emergency: {ack_within: 3m}}")
+        intents_data = {}
+    for intent, rule_data in intents_data.items():
+        if intent not in CASE_INTENTS:
+            # A misspelt intent would leave the real one on the defaults, silently.
+            problems.append(f"intents.{intent}: not an intent (known: {', '.join(CASE_INTENTS)})")
+            continue
         if not isinstance(rule_data, dict):
             problems.append(f"intents.{intent}: must be a mapping")
             continue
@@ -106,7 +124,11 @@ def _parse_rule(
         except ValueError as exc:
             problems.append(f"{entry}.{key}: {exc}")
             durations[key] = getattr(base, key)
-    notify = tuple(str(level) for level in data.get("notify") or ())
+    notify_data = data.get("notify") or []
+    if not isinstance(notify_data, list):
+        problems.append(f"{entry}.notify: must be a list of levels, e.g. notify: [grid, courtyard]")
+        notify_data = []
+    notify = tuple(str(level) for level in notify_data)
     start = str(data.get("start", notify[0] if notify else base.start))
     for level in (start, *notify):
         if level not in levels:

@@ -84,3 +84,25 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
     broken.write_text("streets: [", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_org(broken)
+
+
+def test_a_word_where_a_list_belongs_is_named_not_split() -> None:
+    """`aliases: 铝厂院` would be the aliases 铝, 厂, 院, and every 院 a resident wrote would
+    name this courtyard; `buildings: "1,2,3"` the buildings 1, ",", 2 … Each is an error."""
+    data = shipped()
+    courtyard = data["streets"][0]["communities"][0]["courtyards"][0]
+    courtyard["aliases"] = "铝厂院"
+    courtyard["grids"][0]["buildings"] = "1,2,3"
+    courtyard["grids"][0]["name"] = ["一网格"]
+    data["district"] = {"name": "中原区", "nmae": "typo"}
+    text = problems_of(data)
+    assert "'aliases' must be a list" in text and "'buildings' must be a list" in text
+    assert "'name' must be one name" in text
+    assert "district: unknown key 'nmae'" in text
+
+
+def test_a_file_not_in_utf8_is_named(tmp_path: Path) -> None:
+    gbk = tmp_path / "org.yaml"
+    gbk.write_bytes(ORG.read_text(encoding="utf-8").encode("gbk", errors="replace"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_org(gbk)

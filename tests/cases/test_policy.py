@@ -56,3 +56,25 @@ def test_mistakes_are_named() -> None:
     assert "default.ack_within: '30x' is not a duration" in text
     assert "intents.repair: 'roof' is not one of the levels" in text
     assert "intents.dispute: unknown key 'speed'" in text
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"intents": {"emergncy": {"ack_within": "3m"}}}, "intents.emergncy: not an intent"),
+        ({"intents": ["emergency"]}, "intents: must be a mapping"),
+        ({"levels": 5}, "levels: must be distinct levels"),
+        ({"intents": {"emergency": {"notify": "grid"}}}, "emergency.notify: must be a list"),
+        ({"intents": {"repair": {"ack_within": "99999999999d"}}}, "longer than any deadline"),
+    ],
+)
+def test_malformed_policies_are_named_not_crashed(change: dict[str, object], named: str) -> None:
+    """A misspelt intent would leave emergencies on the default deadlines, silently; the
+    others raised TypeError or OverflowError instead of naming the entry."""
+    data = {
+        "levels": ["grid", "courtyard", "community", "street"],
+        "default": {"start": "grid", "ack_within": "30m", "resolve_within": "2d"},
+    } | change
+    with pytest.raises(ConfigError) as error:
+        parse_policy(data, Path("escalation.yaml"))
+    assert named in str(error.value)
