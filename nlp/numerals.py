@@ -2,7 +2,8 @@
 
 Residents write 三号楼二单元, 十二栋, 五零一 as often as 3号楼2单元501; everything downstream
 (slots, features) then sees one spelling. Only numerals next to an address word are touched,
-so 一点 or 十几度 stay as they are. 两 is left alone on purpose: 两栋楼之间 is not building 2."""
+so 一点 or 十几度 stay as they are. 两 is left alone on purpose: 两栋楼之间 is not building 2;
+so is a lone 一 that counts rather than names (这一栋楼都停电了, 一栋楼都没水: one building)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ NUMERAL_CHARS = "".join(DIGITS) + "".join(POWERS)
 _BEFORE_COUNTER = re.compile(
     rf"[{NUMERAL_CHARS}]+(?=号|栋|幢|座|楼|单元|门|洞|室|房|户|院|排|层|路)"
 )
-_ROOM_AFTER_UNIT = re.compile(rf"(?:(?<=单元)|(?<=[门洞]))[{''.join(DIGITS)}]{{3,4}}")
+_ROOM_AFTER_UNIT = re.compile(
+    rf"(?:(?<=单元)|(?<=[门洞栋幢座])|(?<=号楼))[{''.join(DIGITS)}]{{3,4}}"  # 三号楼五零一 too
+)
+# 一 that counts buildings rather than names one: after 这/那/哪/每/整/同, or before 栋楼.
+_COUNTING_ONE = re.compile(r"(?:(?<=[这那哪每整同])一(?=[栋幢座])|一(?=栋楼))")
 
 
 def numeral_value(run: str) -> str | None:
@@ -48,6 +53,8 @@ def arabize(text: str) -> str:
     """`text` with address numerals in arabic digits; everything else (and every length) kept."""
 
     def convert(match: re.Match[str]) -> str:
+        if _COUNTING_ONE.match(match.string, match.start()) and match.group(0) == "一":
+            return match.group(0)
         value = numeral_value(match.group(0))
         return value if value is not None else match.group(0)
 

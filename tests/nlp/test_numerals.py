@@ -58,6 +58,14 @@ def test_every_spoken_building_number_reads_back(n: int) -> None:
         ("十几度", "十几度"),
         ("两栋楼之间", "两栋楼之间"),
         ("一点都不热", "一点都不热"),
+        # A lone 一 that counts buildings: one building, not building 1.
+        ("这一栋楼都停电了", "这一栋楼都停电了"),
+        ("一栋楼都没水", "一栋楼都没水"),
+        ("一栋2单元", "1栋2单元"),
+        ("十一栋楼", "11栋楼"),
+        # A room read aloud straight after the building.
+        ("三号楼五零一", "3号楼501"),
+        ("五栋三零二", "5栋302"),
     ],
 )
 def test_arabize_touches_only_address_numerals(text: str, expected: str) -> None:
