@@ -17,7 +17,8 @@ CASE_RE = re.compile(rf"(?<!\d)(\d{{2}})(\d{{2}})(\d{{2}}){_DASH}(\d{{4}})(?!\d)
 # Ten digits in a row are a case number only when the message calls them one.
 LOOSE_CASE_RE = re.compile(r"(?:工单|单号|编号|工单号)\s*[:：是为]?\s*(\d{6})\s?(\d{4})(?!\d)")
 MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
-LANDLINE_RE = re.compile(r"(?<!\d)\(?(0[1-9]\d{1,2})\)?[\s-]?([2-9]\d{6,7})(?!\d)")
+# Area code, then 7 or 8 digits, written whole or in two groups (0371-6789-1234).
+LANDLINE_RE = re.compile(r"(?<!\d)\(?(0[1-9]\d{1,2})\)?[\s-]?([2-9]\d{2,3})[\s-]?(\d{4})(?![\d-])")
 DASHED_ADDRESS_RE = re.compile(
     rf"(?<![\d-])(\d{{1,3}}){_DASH}(\d{{1,2}}){_DASH}(\d{{3,4}})(?![\d-])"
 )
