@@ -35,7 +35,6 @@ SORTS: dict[str, Any] = {
     "level": Case.level,
 }
 DEFAULT_SORT = "-created"
-# The intents a case can have (opinions and queries do not become cases).
 INTENT_RE = re.compile(r"^[a-z_]{1,32}$")
 NUMBER_RE = re.compile(r"^\d{6}-\d{4}$")
 TRUE = {"1", "true", "on", "yes"}

@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,9 +34,8 @@ WARM_UP = 300
 def child(app_name: str, count: int, offset: int) -> None:
     """Build `app_name`, send WARM_UP messages, then `count` more (the ones measured)."""
     sys.path.insert(0, str(ROOT / "bench"))
-    from bench_webhook import REPORTS
+    from bench_webhook import requests_for
 
-    from bot.simulator import Simulator
     from cases.migrations import upgrade
     from config.settings import Settings
 
@@ -55,13 +53,8 @@ def child(app_name: str, count: int, offset: int) -> None:
         app = Flask("hello")
         app.post("/wechat")(lambda: "hello")
     client = app.test_client()
-    for i in range(WARM_UP + count):
-        sim = Simulator.from_settings(settings, "safe" if i % 2 else "plain")
-        text = REPORTS[i % len(REPORTS)].format(b=1 + i % 3)
-        params, body = sim.signed(sim.text(f"oBENCH{i % 500:04d}", text, msg_id=offset + i))
-        response = client.post(
-            f"/wechat?{urllib.parse.urlencode(params)}", data=body, content_type="text/xml"
-        )
+    for path, body in requests_for(settings, WARM_UP + count, offset):
+        response = client.post(path, data=body, content_type="text/xml")
         assert response.status_code == 200, response.data
 
 

@@ -15,11 +15,11 @@ from wechatpy.replies import TextReply
 from bot.inbox import Inbox
 from bot.protocol import Inbound, Rejected, cdata_safe, read_message, verify_request
 from bot.services import services
+from handlers.turn import REPLY_BYTES
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("wechat", __name__)
 PATH = "/wechat"
-REPLY_BYTES = 2048  # WeChat's limit on a text reply's content
 
 
 def _crypto() -> WeChatCrypto | None:
@@ -80,11 +80,12 @@ def _render(inbound: Inbound, text: str) -> Response:
     """The reply as WeChat wants it: "success" for none, XML, encrypted when the message was."""
     if not text:
         return Response("success", mimetype="text/plain")
-    if len(text.encode()) > REPLY_BYTES:
+    encoded = text.encode()
+    if len(encoded) > REPLY_BYTES:
         # Lists stop short of this (handlers.query.listing); anything else that grew past it
         # is cut rather than shown as "该公众号暂时无法提供服务".
-        log.error("reply of %d bytes cut to %d: %.40r", len(text.encode()), REPLY_BYTES, text)
-        text = text.encode()[: REPLY_BYTES - 3].decode("utf-8", "ignore") + "…"
+        log.error("reply of %d bytes cut to %d: %.40r", len(encoded), REPLY_BYTES, text)
+        text = encoded[: REPLY_BYTES - 3].decode("utf-8", "ignore") + "…"
     xml = TextReply(message=inbound.message, content=cdata_safe(text)).render()
     if inbound.encrypted:
         crypto = _crypto()

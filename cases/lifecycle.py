@@ -19,12 +19,13 @@ from cases.org import Address
 from cases.policy import Policy
 
 ACTIVE = frozenset({"open", "acknowledged", "reopened"})
+TAKEABLE = frozenset({"open", "reopened"})  # active and waiting for someone to take it
 STATUSES = ("open", "acknowledged", "resolved", "closed", "reopened", "cancelled")
 PRIORITY = {"emergency": 2}
 
 # move -> (statuses it may start from, status it leads to); None keeps the status.
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
-    "take": (frozenset({"open", "reopened"}), "acknowledged"),
+    "take": (TAKEABLE, "acknowledged"),
     "resolve": (ACTIVE, "resolved"),
     "escalate": (ACTIVE, "open"),
     "remind": (ACTIVE, None),

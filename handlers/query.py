@@ -10,13 +10,11 @@ from cases.models import Case
 from cases.queries import CaseLine, case_by_number, open_cases_of
 from handlers.registry import handles
 from handlers.reporting import holder_of
-from handlers.turn import Context, Reply, Turn
+from handlers.turn import REPLY_BYTES, Context, Reply, Turn
 
 NUMBER_RE = re.compile(r"\d{6}-\d{4}")
 TIMELINE_LINES = 6
-# WeChat shows nothing but "该公众号暂时无法提供服务" for a text reply over 2048 bytes (UTF-8:
-# about 680 Chinese characters); lists stop short of it, with room for their last line.
-REPLY_BYTES = 1900
+LIST_BYTES = REPLY_BYTES - 148  # lists stop short of WeChat's limit, room kept for the rest
 
 
 @handles("intent", "query")
@@ -37,9 +35,9 @@ def query(ctx: Context, turn: Turn) -> Reply:
 
 
 def listing(ctx: Context, head: str, lines: list[str], tail: str = "") -> str:
-    """`head`, as many of `lines` as one reply holds with `tail` (REPLY_BYTES), a line that
+    """`head`, as many of `lines` as one reply holds with `tail` (LIST_BYTES), a line that
     says how many were left out, and `tail`."""
-    budget = REPLY_BYTES - len(f"{head}\n{tail}".encode())
+    budget = LIST_BYTES - len(f"{head}\n{tail}".encode())
     budget -= len(ctx.say("query.more", count=len(lines)).encode())
     shown: list[str] = []
     for line in lines:

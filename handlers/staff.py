@@ -68,7 +68,7 @@ def take(ctx: Context, turn: Turn) -> Reply:
         waiting = [
             c
             for c in waiting_for(ctx.session, ctx.org.posts_of(turn.openid))
-            if c.status in ("open", "reopened")
+            if c.status in lifecycle.TAKEABLE
         ]
         if not waiting:
             return Reply(ctx.say("staff.nothing_waiting"))

@@ -41,6 +41,11 @@ class Turn:
     at: datetime | None = None
 
 
+# WeChat shows nothing but "该公众号暂时无法提供服务" for a text reply over 2048 bytes (UTF-8:
+# about 680 Chinese characters).
+REPLY_BYTES = 2048
+
+
 @dataclass
 class Reply:
     text: str

@@ -53,7 +53,7 @@ def arabize(text: str) -> str:
     """`text` with address numerals in arabic digits; everything else (and every length) kept."""
 
     def convert(match: re.Match[str]) -> str:
-        if _COUNTING_ONE.match(match.string, match.start()) and match.group(0) == "一":
+        if match.group(0) == "一" and _COUNTING_ONE.match(match.string, match.start()):
             return match.group(0)
         value = numeral_value(match.group(0))
         return value if value is not None else match.group(0)

@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 # WeChat allows customer-service messages for 48 h after the user's last message; keep a margin
 # for the time the message spends queued.
 SERVICE_WINDOW = timedelta(hours=48) - timedelta(minutes=10)
-WAITING_FOR_TAKE = frozenset({"open", "reopened"})
 
 
 class Outcome(enum.Enum):
@@ -192,7 +191,7 @@ def _moved_on(push: _Claimed, case: Case) -> bool:
         return False
     if push.stage != case.stage or case.status not in lifecycle.ACTIVE:
         return True
-    return push.kind == "dispatch" and case.status not in WAITING_FOR_TAKE
+    return push.kind == "dispatch" and case.status not in lifecycle.TAKEABLE
 
 
 def _about_notices(

@@ -126,7 +126,7 @@ def escalate_if_unreachable(ctx: WorkerContext, case_id: int, stage: int) -> Non
     now = utcnow()
     with ctx.domain.db.session() as session:
         case = lock_case(session, case_id)
-        if case is None or case.stage != stage or case.status not in ("open", "reopened"):
+        if case is None or case.stage != stage or case.status not in lifecycle.TAKEABLE:
             return
         if ctx.domain.policy.level_above(case.level) is None:
             return

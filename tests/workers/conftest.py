@@ -4,6 +4,7 @@ database and Redis with a policy of seconds, and short retry waits."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -63,15 +64,22 @@ def worker_settings(wechat_stub: StubbedWeChat, seconds_policy: Path) -> Setting
     )
 
 
-@pytest.fixture
-def ctx(
-    worker_settings: Settings, db: Database, redis_conn: redis.Redis
-) -> Iterator[WorkerContext]:
-    """The context jobs run with in this process (burst SimpleWorkers, direct calls)."""
-    context = WorkerContext.from_settings(worker_settings, FAST)
+@contextmanager
+def installed(settings: Settings, options: WorkerOptions) -> Iterator[WorkerContext]:
+    """A context that jobs run in this process use while the block lasts."""
+    context = WorkerContext.from_settings(settings, options)
     install(context)
     try:
         yield context
     finally:
         install(None)
         context.close()
+
+
+@pytest.fixture
+def ctx(
+    worker_settings: Settings, db: Database, redis_conn: redis.Redis
+) -> Iterator[WorkerContext]:
+    """The context jobs run with in this process (burst SimpleWorkers, direct calls)."""
+    with installed(worker_settings, FAST) as context:
+        yield context

@@ -15,10 +15,10 @@ from cases.db import Database
 from cases.followups import Followup
 from cases.links import read_staff_link
 from config.settings import Settings
-from workers.context import WorkerContext, install
+from workers.context import WorkerContext
 from wxstub import StubWeChat
 
-from .conftest import FAST, TEMPLATE_ID
+from .conftest import FAST, TEMPLATE_ID, installed
 from .support import change, drain, enqueue, open_case, snapshot
 
 CHAIN = [
@@ -113,15 +113,8 @@ def test_taking_the_case_stops_the_climb(ctx: WorkerContext, stub: StubWeChat) -
 @pytest.fixture
 def unswept(worker_settings: Settings, db: Database, redis_conn: object) -> Iterator[WorkerContext]:
     """A context whose sweeper would wait an hour: what happens on time is the jobs' doing."""
-    context = WorkerContext.from_settings(
-        worker_settings, replace(FAST, sweep_every=3600, grace=3600)
-    )
-    install(context)
-    try:
+    with installed(worker_settings, replace(FAST, sweep_every=3600, grace=3600)) as context:
         yield context
-    finally:
-        install(None)
-        context.close()
 
 
 def test_taken_but_not_resolved_in_time_goes_up(unswept: WorkerContext, stub: StubWeChat) -> None:
