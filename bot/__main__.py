@@ -7,7 +7,8 @@ import argparse
 import logging
 import sys
 
-from config.settings import Settings
+from cases.yamlfile import ConfigError
+from config.settings import Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +34,13 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+        if args.command in ("serve", "web", "worker"):
+            _check_operator_files(settings)
+    except (SettingsError, ConfigError) as error:
+        print(f"gridbot: {error}", file=sys.stderr, flush=True)
+        return 2
     if args.command == "serve":
         from bot.serve import serve as run_serve
 
@@ -58,6 +65,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "create-admin":
         return create_admin_command(settings, args.name, args.password, args.scope)
     return create_token_command(settings, args.name)
+
+
+def _check_operator_files(settings: Settings) -> None:
+    """Read every file the operator edits before anything starts (Redis, gunicorn's workers,
+    serve's children), so that a mistake is said once, as a message naming the file, each
+    entry and the fix, not as a traceback from each process."""
+    from cases.org import load_org
+    from cases.policy import load_policy
+    from config.wording import load_wording
+
+    load_org(settings.org_path)
+    load_policy(settings.escalation_path)
+    load_wording(settings.wording_path)
 
 
 if __name__ == "__main__":
