@@ -1,5 +1,5 @@
 """Dashboard accounts and API tokens: creation (for `python -m bot create-admin` and
-`create-token`), password checks with a lockout, and token lookup.
+`create-token`), password checks with the lockout of admin.lockout, and token lookup.
 
 Passwords are kept as werkzeug scrypt hashes; tokens as SHA-256 digests (a token is 256 random
 bits, so a fast hash is enough, and a lookup by digest needs no per-row check)."""
@@ -7,28 +7,32 @@ bits, so a fast hash is enough, and a lookup by digest needs no per-row check)."
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
+import redis
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from admin import lockout
 from admin.audit import audit
+from admin.lockout import LOCKOUT, LoginThrottle
 from admin.scope import Scope
 from cases.clock import utcnow
 from cases.db import Database
 from cases.models import AdminUser, ApiToken
 from cases.org import OrgTree
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 8
 NAME_RE = re.compile(r"^[\w.@-]{1,64}$")
 TOKEN_PREFIX = "gbt_"
+
+log = logging.getLogger(__name__)
 
 
 def create_admin(
@@ -93,25 +97,92 @@ class Login:
         return self.admin is not None
 
 
-def authenticate(session: Session, name: str, password: str, now: datetime | None = None) -> Login:
-    """Check a password; MAX_FAILURES wrong ones in a row lock the account for LOCKOUT.
+def authenticate(
+    session: Session,
+    name: str,
+    password: str,
+    *,
+    network: str,
+    throttle: LoginThrottle,
+    now: datetime | None = None,
+) -> Login:
+    """Check a password. MAX_FAILURES wrong ones for a name from one network lock that name for
+    that network for LOCKOUT; ACCOUNT_MAX_FAILURES from anywhere lock it everywhere (see
+    LoginThrottle). A lock refuses even the right password until it ends.
 
-    A locked account refuses even the right password until the lock ends, and an unknown name
-    costs as much time as a known one, so that neither guessing nor timing tells much."""
+    Known and unknown names get the same answers, and an unknown name costs a hash check as a
+    known one does. When Redis fails, the account's count in the database takes over at the
+    ACCOUNT_MAX_FAILURES threshold and every such login is logged (see _redis_failed)."""
     now = now or utcnow()
     admin = session.scalar(select(AdminUser).where(AdminUser.name == name))
+    actor = f"admin:{admin.name}" if admin is not None else f"login:{name[:64]}"
+    try:
+        left: timedelta | None = throttle.lock_left(name, network)
+        counting = True
+    except redis.RedisError as exc:
+        left, counting = None, False
+        _redis_failed(exc, name, network)
+    until = _later(now + left if left else None, _database_lock(admin, now))
+    if until is not None:
+        audit(session, actor, "login.locked", f"refused while locked, from {network}")
+        return Login(None, until)
+    hashed = admin.password_hash if admin is not None else _dummy_hash()
+    if check_password_hash(hashed, password) and admin is not None:
+        return _logged_in(session, admin, network, throttle if counting else None)
+    if counting:
+        try:
+            return _count_in_redis(session, throttle, actor, name, network, now, known=bool(admin))
+        except redis.RedisError as exc:
+            _redis_failed(exc, name, network)
+    return _count_in_database(session, admin, actor, network, now)
+
+
+def _logged_in(
+    session: Session, admin: AdminUser, network: str, throttle: LoginThrottle | None
+) -> Login:
+    """Clear what this admin's own typos left, and log the login with its address."""
+    if throttle is not None:
+        try:
+            throttle.forget_failures(admin.name, network)
+        except redis.RedisError as exc:
+            _redis_failed(exc, admin.name, network)
+    admin.failed_logins = 0
+    admin.locked_until = None
+    audit(session, f"admin:{admin.name}", "login", f"from {network}")
+    return Login(admin)
+
+
+def _count_in_redis(
+    session: Session,
+    throttle: LoginThrottle,
+    actor: str,
+    name: str,
+    network: str,
+    now: datetime,
+    *,
+    known: bool,
+) -> Login:
+    """The normal case: count for (name, network) and name, whether or not the name exists."""
+    failures, locked = throttle.count_failure(name, network)
+    if locked is not None:
+        until = now + LOCKOUT
+        whom = "from every address" if locked == "name" else f"from {network}"
+        audit(session, actor, "login.lockout", f"locked {whom} until {until}")
+        return Login(None, until)
+    which = f"failure {failures}" if known else f"unknown name, failure {failures}"
+    audit(session, actor, "login.failed", f"{which} from {network}")
+    return Login(None)
+
+
+def _count_in_database(
+    session: Session, admin: AdminUser | None, actor: str, network: str, now: datetime
+) -> Login:
+    """Redis failed: count per account in its row, at the backstop's threshold, so that guessing
+    stays bounded without locking out the admins no one is guessing at. (Made-up names are not
+    counted here: a name that locks while Redis is down exists.)"""
     if admin is None:
-        check_password_hash(_dummy_hash(), password)
-        audit(session, f"login:{name[:64]}", "login.failed", "unknown name")
+        audit(session, actor, "login.failed", f"unknown name from {network}, not counted")
         return Login(None)
-    if admin.locked_until is not None and admin.locked_until > now:
-        audit(session, f"admin:{admin.name}", "login.locked", "refused while locked")
-        return Login(None, admin.locked_until)
-    if check_password_hash(admin.password_hash, password):
-        admin.failed_logins = 0
-        admin.locked_until = None
-        audit(session, f"admin:{admin.name}", "login", "")
-        return Login(admin)
     # Counted in the database, not in the loaded row: guesses sent in parallel (to several web
     # processes) each read the same count during the slow hash check, and `+= 1` on the row
     # would keep one failure of them all.
@@ -121,17 +192,39 @@ def authenticate(session: Session, name: str, password: str, now: datetime | Non
         .values(failed_logins=AdminUser.failed_logins + 1)
         .returning(AdminUser.failed_logins)
     ).scalar_one()
-    if failures >= MAX_FAILURES:
+    if failures >= lockout.ACCOUNT_MAX_FAILURES:
         until = now + LOCKOUT
         session.execute(
             update(AdminUser)
             .where(AdminUser.id == admin.id)
             .values(failed_logins=0, locked_until=until)
         )
-        audit(session, f"admin:{admin.name}", "login.lockout", f"locked until {until}")
+        audit(session, actor, "login.lockout", f"locked from every address until {until}")
         return Login(None, until)
-    audit(session, f"admin:{admin.name}", "login.failed", f"failure {failures}")
+    audit(session, actor, "login.failed", f"failure {failures} from {network}, counted in SQL")
     return Login(None)
+
+
+def _database_lock(admin: AdminUser | None, now: datetime) -> datetime | None:
+    """A lock set in the account's row while Redis was down lasts its time after Redis is back."""
+    if admin is not None and admin.locked_until is not None and admin.locked_until > now:
+        return admin.locked_until
+    return None
+
+
+def _later(first: datetime | None, second: datetime | None) -> datetime | None:
+    return max((t for t in (first, second) if t is not None), default=None)
+
+
+def _redis_failed(exc: Exception, name: str, network: str) -> None:
+    """Logged on every login Redis could not count, so that guessing during an outage is seen
+    (the per-address count is off then; the per-account count in SQL still holds)."""
+    log.warning(
+        "login of %r from %s: Redis unavailable (%s), counting per account in SQL",
+        name[:64],
+        network,
+        exc,
+    )
 
 
 @cache

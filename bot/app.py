@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import webhook
 from bot.services import Services
@@ -41,6 +42,11 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if settings.proxy_hops:
+        # The client's address and scheme as the proxies saw them, from the last `proxy_hops`
+        # entries only (anything before those is whatever the client wrote).
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.session_interface = PageSessions()
     svc = Services.from_settings(settings)
     app.extensions["gridbot"] = svc

@@ -58,6 +58,9 @@ class Settings:
     # Seconds a retry waits for the first try's reply before answering itself.
     retry_wait: float = 4.0
     queue_prefix: str = "gridbot"
+    # Reverse proxies in front of the web processes whose X-Forwarded-For / -Proto are trusted
+    # (0: the client's address is the connection's; the login lockout counts by it).
+    proxy_hops: int = 0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -91,6 +94,12 @@ class Settings:
         if not port_text.isdigit():
             raise SettingsError(f"PORT must be a number, not {port_text!r}.")
         port = int(port_text)
+        hops_text = env.get("GRIDBOT_PROXY_HOPS", "0").strip()
+        if not hops_text.isdigit() or int(hops_text) > 5:
+            raise SettingsError(
+                f"GRIDBOT_PROXY_HOPS must be the number of reverse proxies in front of gridbot "
+                f"(0 to 5), not {hops_text!r}."
+            )
         api_base = env.get("WECHAT_API_BASE", WECHAT_API_DEFAULT)
         if not api_base.endswith("/"):
             api_base += "/"
@@ -112,6 +121,7 @@ class Settings:
             port=port,
             secret_key=env.get("GRIDBOT_SECRET_KEY", DEMO_SECRET_KEY),
             demo=demo,
+            proxy_hops=int(hops_text),
         )
 
     def replace(self, **changes: object) -> Settings:

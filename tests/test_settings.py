@@ -38,6 +38,8 @@ def test_production_requires_secrets() -> None:
         ({"WECHAT_AES_KEY": "short"}, "43"),
         ({"PORT": "eighty"}, "PORT"),
         ({"WECHAT_ENCRYPTED_ONLY": "ja"}, "WECHAT_ENCRYPTED_ONLY"),
+        ({"GRIDBOT_PROXY_HOPS": "yes"}, "GRIDBOT_PROXY_HOPS"),
+        ({"GRIDBOT_PROXY_HOPS": "-1"}, "GRIDBOT_PROXY_HOPS"),
         (
             {
                 "WECHAT_TOKEN": "t",
@@ -59,3 +61,8 @@ def test_encrypted_only_is_off_unless_asked() -> None:
     assert not Settings.from_env({}).wechat_encrypted_only
     assert Settings.from_env({"WECHAT_ENCRYPTED_ONLY": "true"}).wechat_encrypted_only
     assert not Settings.from_env({"WECHAT_ENCRYPTED_ONLY": "0"}).wechat_encrypted_only
+
+
+def test_proxy_hops_default_to_none_trusted() -> None:
+    assert Settings.from_env({}).proxy_hops == 0
+    assert Settings.from_env({"GRIDBOT_PROXY_HOPS": "1"}).proxy_hops == 1

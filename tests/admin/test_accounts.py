@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import redis
 from sqlalchemy import select
 
 from admin.accounts import admin_for_token, create_admin, create_token, token_digest
+from admin.lockout import LOCKOUT, MAX_FAILURES, LoginThrottle, client_network
 from bot.__main__ import main
 from cases.db import Database
 from cases.models import AdminUser, ApiToken, AuditLog
@@ -85,3 +87,34 @@ def test_cli_commands(
         admin = admin_for_token(session, token)
         assert admin is not None and admin.scope_code == "xhl"
     assert main(["create-token", "nobody"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("address", "network"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),  # IPv4 on a dual-stack socket
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::99", "2001:db8:1:2::/64"),
+        ("fe80::1%eth0", "fe80::/64"),
+        ("", "unknown"),
+        (None, "unknown"),
+        ("not-an-address", "unknown"),
+    ],
+)
+def test_failures_count_per_ipv4_address_and_ipv6_64(address: str | None, network: str) -> None:
+    assert client_network(address) == network
+
+
+def test_throttle_keeps_no_typed_name_and_nothing_forever(redis_conn: redis.Redis) -> None:
+    """People type passwords into the name field, and anyone may send any name: Redis keeps
+    digests only, and every key expires within LOCKOUT."""
+    throttle = LoginThrottle(redis_conn, "gridbot")
+    for _ in range(MAX_FAILURES):
+        throttle.count_failure("correct-horse-battery", "203.0.113.7")
+    keys = list(redis_conn.scan_iter("gridbot:login:*"))
+    assert keys and not any(b"correct-horse" in key for key in keys)
+    lockout_ms = LOCKOUT.total_seconds() * 1000
+    assert all(0 < redis_conn.pttl(key) <= lockout_ms for key in keys)
+    assert throttle.lock_left("correct-horse-battery", "203.0.113.7") is not None
+    assert throttle.lock_left("correct-horse-battery", "203.0.113.8") is None

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
-from datetime import timedelta
+import time
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from admin.accounts import MAX_FAILURES
+from admin import lockout, views_login
+from admin.lockout import LOCKOUT, MAX_FAILURES
 from bot.app import create_app
-from cases.clock import utcnow
+from cases.clock import local, utcnow
 from cases.db import Database
 from cases.models import AdminUser, AuditLog
 from config.settings import Settings
 from tests.admin.conftest import PASSWORD, client_as, csrf_of
+
+ATTACKER = "203.0.113.7"
+ADMIN_DESK = "198.51.100.20"
+GUESSERS = ("203.0.113.8", "203.0.113.9")
 
 
 def log_in(
@@ -102,31 +110,110 @@ def test_wrong_password_and_unknown_name(app: Flask, admins: dict[str, int]) -> 
     assert client.get("/admin/").status_code == 302
 
 
-def test_lockout_after_repeated_failures(app: Flask, admins: dict[str, int], db: Database) -> None:
+def client_at(app: Flask, address: str) -> FlaskClient:
+    """A browser whose requests come from `address` (the socket's peer, REMOTE_ADDR)."""
     client = app.test_client()
-    for _ in range(MAX_FAILURES - 1):
-        assert log_in(client, "tbbl", "wrong-password")[0] == 401
-    status, _, page = log_in(client, "tbbl", "wrong-password")
-    assert status == 403 and "账户已锁定" in page
-    # Even the right password is refused while the lock lasts.
-    status, _, page = log_in(client, "tbbl")
-    assert status == 403 and "账户已锁定" in page
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def answer(page: str) -> str:
+    """The error the login page shows, with the clock time of a lock made neutral (two runs a
+    minute apart must compare equal)."""
+    match = re.search(r'role="alert">([^<]*)<', page)
+    return re.sub(r"\d\d:\d\d", "HH:MM", match.group(1)) if match else ""
+
+
+def fail(client: FlaskClient, name: str, times: int) -> list[tuple[int, str]]:
+    """`times` wrong passwords for `name`; what each answered (status, error)."""
+    answers = []
+    for _ in range(times):
+        status, _, page = log_in(client, name, "wrong-password")
+        answers.append((status, answer(page)))
+    return answers
+
+
+def lock_keys(redis_conn: redis.Redis) -> list[bytes]:
+    return list(redis_conn.scan_iter("gridbot:login:*lock"))
+
+
+def test_same_answers_for_real_and_made_up_names(app: Flask, admins: dict[str, int]) -> None:
+    """Whether a name exists must not show: a made-up name locks exactly like a real one."""
+    real = fail(client_at(app, ATTACKER), "tbbl", MAX_FAILURES + 2)
+    made_up = fail(client_at(app, ATTACKER), "no-such-admin", MAX_FAILURES + 2)
+    assert real == made_up
+    assert [status for status, _ in real] == [401] * (MAX_FAILURES - 1) + [403] * 3
+    assert "请于 HH:MM 后再试" in real[-1][1]
+
+
+def test_a_lock_holds_one_address_only(app: Flask, admins: dict[str, int], db: Database) -> None:
+    """Wrong passwords sent from elsewhere do not keep the real admin out."""
+    attacker = client_at(app, ATTACKER)
+    fail(attacker, "tbbl", MAX_FAILURES)
+    assert log_in(attacker, "tbbl")[0] == 403  # the right password waits out the lock there
+    assert log_in(client_at(app, ADMIN_DESK), "tbbl")[0] == 302
     with db.session() as session:
-        admin = session.scalar(select(AdminUser).where(AdminUser.name == "tbbl"))
-        assert admin is not None and admin.locked_until is not None
-        assert admin.locked_until > utcnow() + timedelta(minutes=14)
-        admin.locked_until = utcnow() - timedelta(seconds=1)  # the lock has run out
+        details = session.scalars(select(AuditLog.detail).order_by(AuditLog.id)).all()
+    assert any(ATTACKER in detail for detail in details)
+    assert details[-1] == f"from {ADMIN_DESK}"
+
+
+def test_a_right_password_clears_that_address_count(app: Flask, admins: dict[str, int]) -> None:
+    """The admin's own typos do not add up across logins."""
+    client = client_at(app, ADMIN_DESK)
+    fail(client, "tbbl", MAX_FAILURES - 1)
+    assert log_in(client, "tbbl")[0] == 302
+    answers = fail(client_at(app, ADMIN_DESK), "tbbl", MAX_FAILURES - 1)
+    assert [status for status, _ in answers] == [401] * (MAX_FAILURES - 1)
+
+
+def test_lock_ends_after_its_time(
+    app: Flask, admins: dict[str, int], db: Database, redis_conn: redis.Redis
+) -> None:
+    client = client_at(app, ATTACKER)
+    before = utcnow()
+    assert [status for status, _ in fail(client, "tbbl", MAX_FAILURES)][-1] == 403
+    status, _, page = log_in(client, "tbbl")  # even the right password is refused meanwhile
+    assert status == 403 and "登录失败次数过多" in page
+    shown = {local(moment + LOCKOUT).strftime("%H:%M") for moment in (before, utcnow())}
+    assert any(f"请于 {until} 后再试" in page for until in shown)
+    (key,) = lock_keys(redis_conn)
+    lock_ms = LOCKOUT.total_seconds() * 1000
+    assert lock_ms - 60_000 < redis_conn.pttl(key) <= lock_ms
+    redis_conn.pexpire(key, 1)  # the lock has run out
+    time.sleep(0.01)
+    assert log_in(client, "tbbl")[0] == 302
+    with db.session() as session:
         actions = session.scalars(select(AuditLog.action)).all()
     assert actions.count("login.lockout") == 1 and "login.locked" in actions
-    assert log_in(client, "tbbl")[0] == 302
-    # Other accounts were never affected.
-    assert log_in(app.test_client(), "district")[0] == 302
+    # Other accounts were never affected, even from that address.
+    assert log_in(client_at(app, ATTACKER), "district")[0] == 302
 
 
-def test_parallel_guesses_all_count(app: Flask, admins: dict[str, int], db: Database) -> None:
-    """Guesses sent at once (to several web processes) each read the same failure count during
-    the slow hash check; every one of them must still count towards the lock."""
-    clients = [app.test_client() for _ in range(2 * MAX_FAILURES)]
+def test_many_addresses_lock_a_name_for_all(
+    app: Flask, admins: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backstop against guessing spread over many addresses: past ACCOUNT_MAX_FAILURES a
+    name is locked from everywhere, a made-up name as a real one."""
+    per_address = MAX_FAILURES - 1  # never enough to lock one address
+    monkeypatch.setattr(lockout, "ACCOUNT_MAX_FAILURES", 2 * per_address)
+    answers = {}
+    for name in ("tbbl", "no-such-admin"):
+        spread = [fail(client_at(app, address), name, per_address) for address in GUESSERS]
+        status, _, page = log_in(client_at(app, ADMIN_DESK), name)
+        answers[name] = (spread, status, answer(page))
+    assert answers["tbbl"] == answers["no-such-admin"]
+    spread, status, _ = answers["tbbl"]
+    assert [status for status, _ in spread[0]] == [401] * per_address
+    assert [status for status, _ in spread[1]] == [401] * (per_address - 1) + [403]
+    assert status == 403  # the right password, from an address that never failed
+    assert log_in(client_at(app, ADMIN_DESK), "district")[0] == 302
+
+
+def test_parallel_guesses_all_count(app: Flask, admins: dict[str, int]) -> None:
+    """Guesses sent at once (to several web processes) all pass the lock check during the slow
+    hash check; every one of them must still count towards the lock."""
+    clients = [client_at(app, ATTACKER) for _ in range(MAX_FAILURES)]
     tokens = [csrf_of(c.get("/admin/login").get_data(as_text=True)) for c in clients]
     start = threading.Barrier(len(clients))
     statuses: list[int] = []
@@ -142,11 +229,85 @@ def test_parallel_guesses_all_count(app: Flask, admins: dict[str, int], db: Data
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(set(statuses)) in ([401, 403], [403])
+    assert sorted(statuses) == [401] * (MAX_FAILURES - 1) + [403]
+    assert log_in(client_at(app, ATTACKER), "tbbl")[0] == 403
+
+
+def test_ipv6_counts_per_64(app: Flask, admins: dict[str, int]) -> None:
+    """One IPv6 subscriber holds a whole /64: counting single addresses would give them
+    endless tries."""
+    fail(client_at(app, "2001:db8:1:2::1"), "tbbl", MAX_FAILURES)
+    assert log_in(client_at(app, "2001:db8:1:2::99"), "tbbl")[0] == 403
+    assert log_in(client_at(app, "2001:db8:1:3::1"), "tbbl")[0] == 302
+
+
+def test_forwarded_for_is_not_trusted(
+    app: Flask, admins: dict[str, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    """X-Forwarded-For is whatever the client wrote: without a configured proxy it must not
+    give a new address per guess. Its arrival is logged, since behind a proxy every login
+    then shares the proxy's address."""
+    views_login.warn_of_proxy.cache_clear()
+    client = client_at(app, ATTACKER)
+    for number in range(MAX_FAILURES):
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = f"192.0.2.{number}"
+        log_in(client, "tbbl", "wrong-password")
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "192.0.2.200"
+    assert log_in(client, "tbbl")[0] == 403
+    warnings = [r for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(
+    settings: Settings,
+    db: Database,
+    redis_conn: object,
+    admins: dict[str, int],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """GRIDBOT_PROXY_HOPS=1: every request comes from the proxy, and the address the proxy
+    appended is the client's. One client's wrong passwords lock that client only; what the
+    client itself wrote before the proxy's entry is not believed."""
+    views_login.warn_of_proxy.cache_clear()
+    app = create_app(settings.replace(proxy_hops=1), warm=False)
+    try:
+        attacker = client_at(app, "127.0.0.1")
+        for number in range(MAX_FAILURES):
+            # A forged first entry per guess; the proxy's own entry (the last) is the truth.
+            attacker.environ_base["HTTP_X_FORWARDED_FOR"] = f"192.0.2.{number}, {ATTACKER}"
+            log_in(attacker, "tbbl", "wrong-password")
+        assert log_in(attacker, "tbbl")[0] == 403
+        admin = client_at(app, "127.0.0.1")
+        admin.environ_base["HTTP_X_FORWARDED_FOR"] = ADMIN_DESK
+        assert log_in(admin, "tbbl")[0] == 302
+    finally:
+        app.extensions["gridbot"].close()
+    assert not [r for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
+
+
+def test_redis_down_neither_locks_all_nor_lets_guessing_run(
+    settings: Settings,
+    db: Database,
+    admins: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Without Redis the per-account count in the database takes over (at the backstop's
+    threshold), and every login that Redis could not count says so in the log."""
+    monkeypatch.setattr(lockout, "ACCOUNT_MAX_FAILURES", 3)
+    app = create_app(settings.replace(redis_url="redis://127.0.0.1:1/0"), warm=False)
+    app.config["TESTING"] = True
+    try:
+        assert log_in(client_at(app, ADMIN_DESK), "district")[0] == 302
+        statuses = [status for status, _ in fail(client_at(app, ATTACKER), "tbbl", 4)]
+        assert statuses == [401, 401, 403, 403]
+        assert log_in(client_at(app, ADMIN_DESK), "tbbl")[0] == 403
+    finally:
+        app.extensions["gridbot"].close()
+    assert any("Redis" in r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
     with db.session() as session:
         admin = session.scalar(select(AdminUser).where(AdminUser.name == "tbbl"))
         assert admin is not None and admin.locked_until is not None
-    assert log_in(app.test_client(), "tbbl")[0] == 403  # the right password waits out the lock
 
 
 @pytest.mark.parametrize(
