@@ -1,8 +1,9 @@
 """Which conversation answers a turn, in one place.
 
-Order: events; `取消`; staff commands from staff; resident commands (绑定 …); a pending
-dialogue step; a rating reply; photos, voice and locations; then the intent model. The
-apology when a handler raises lives here, not in every handler."""
+Order: events; `取消`; staff commands from staff; resident commands (绑定 …); within a
+pending dialogue step, an emergency, then a new message of its own (the step's "leave"
+handler), then the step's answer; a rating reply; photos, voice and locations; then the
+intent model. The apology when a handler raises lives here, not in every handler."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 CANCEL_WORDS = {"取消", "算了", "退出"}
 COMMAND_RE = re.compile(r"^\s*(\S+?)(?:\s+|$)")
 BARE_NUMBER_RE = re.compile(r"^(?:工单号?)?\s*\d{6}-\d{4}\s*$")
+NEW_MESSAGE_INTENTS = frozenset({"repair", "dispute", "elder_help", "opinion", "query"})
+NEW_MESSAGE_CONFIDENCE = 0.8
 
 
 class HandlerServices(Protocol):
@@ -92,11 +95,16 @@ def choose(ctx: Context, turn: Turn) -> registry.Handler:
     if step and text:
         # Words are read for an emergency, never lost inside another dialogue; a location's
         # label ("…火车站") is an answer to the step, not a cry for help. The emergency
-        # waiting for its address takes what follows itself (its address, "快来人").
-        if turn.kind in ("text", "voice") and step != "emergency_address":
+        # waiting for its address takes cries for help itself (its address, "快来人"). A
+        # report, question or opinion of its own is no answer either: the step's "leave"
+        # handler decides what becomes of the question.
+        if turn.kind in ("text", "voice"):
             ctx.analysis = ctx.analyzer.analyze(text)
-            if ctx.analysis.intent == "emergency":
+            if ctx.analysis.intent == "emergency" and step != "emergency_address":
                 return _route("intent", "emergency")
+            leave = registry.route("leave", step)
+            if leave is not None and reads_as_new_message(ctx.analysis):
+                return leave
         handler = registry.route("step", step)
         if handler is not None:
             return handler
@@ -112,6 +120,13 @@ def choose(ctx: Context, turn: Turn) -> registry.Handler:
     if turn.kind == "link":
         return _route("builtin", "link")
     return _route("builtin", "classify")
+
+
+def reads_as_new_message(analysis: Any) -> bool:
+    """A message the model is sure is a report, a question or an opinion of its own. Address
+    fragments read as `other` ("3号楼", "501", "铝厂小区": above 0.9), and the few that lean
+    to a report stay well under the bar ("3号楼楼道" 0.68, "铝厂小区东门" 0.53)."""
+    return analysis.intent in NEW_MESSAGE_INTENTS and analysis.confidence >= NEW_MESSAGE_CONFIDENCE
 
 
 def _first_word(text: str) -> str:

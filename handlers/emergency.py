@@ -13,7 +13,15 @@ from cases.models import Case
 from cases.queries import newest_active_case
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
-from handlers.reporting import attach_pending, attach_turn_media, holder_of, place_for
+from handlers.reporting import (
+    aside,
+    attach_pending,
+    attach_turn_media,
+    holder_of,
+    place_for,
+    then_next,
+    waiting_reports,
+)
 from handlers.turn import Context, Reply, Turn
 
 FIRE = re.compile(r"火|烟|燃气|煤气|天然气|气味|爆炸|电线.*(冒|烧)")
@@ -75,7 +83,7 @@ def open_emergency(ctx: Context, turn: Turn, place: Place, text: str) -> Reply:
             "emergency.opened", number=case.number, place=where, holder=holder_of(ctx, case)
         )
     else:
-        ctx.dialogue.start("emergency_address", case_id=case.id)
+        ctx.dialogue.start("emergency_address", case_id=case.id, queued=waiting_reports(ctx))
         body = ctx.say("emergency.opened_ask_address", number=case.number)
     return Reply(f"{advice}\n{body}", intent="emergency", case_id=case.id, followups=followups)
 
@@ -89,13 +97,16 @@ def _add_to(ctx: Context, case: Case, turn: Turn, place: Place, text: str) -> Re
     followups = attach_pending(ctx, case) + attach_turn_media(ctx, turn, case)
     if place.courtyard and not case.courtyard:
         located = _fill_address(ctx, case, place)
-        return replace(
-            located, text=f"{advice}\n{located.text}", followups=located.followups + followups
+        return then_next(
+            ctx,
+            replace(
+                located, text=f"{advice}\n{located.text}", followups=located.followups + followups
+            ),
         )
     lifecycle.record(ctx.session, case, "note", ctx.resident.openid, text[:500], now=ctx.now)
     key = "emergency.added" if case.courtyard else "emergency.ask_address_again"
     if not case.courtyard:
-        ctx.dialogue.start("emergency_address", case_id=case.id)
+        ctx.dialogue.start("emergency_address", case_id=case.id, queued=waiting_reports(ctx))
     body = ctx.say(key, number=case.number)
     return Reply(f"{advice}\n{body}", intent="emergency", case_id=case.id, followups=followups)
 
@@ -103,36 +114,83 @@ def _add_to(ctx: Context, case: Case, turn: Turn, place: Place, text: str) -> Re
 @handles("step", "emergency_address")
 def emergency_address(ctx: Context, turn: Turn) -> Reply:
     """The address of an emergency that is already open: fill it in and dispatch again.
-    Whatever else the resident says meanwhile is a note on the case."""
+    Whatever else the resident says meanwhile is a note on the case (a report, question or
+    opinion of its own is not: see `new_message_in_emergency`)."""
     state = ctx.dialogue.state or {}
     case = ctx.session.get(Case, int(state.get("case_id", 0)))
     place = place_of_slots(ctx.analyzer.extract_slots(turn.text))
     if case is None or case.status not in lifecycle.ACTIVE:
-        ctx.dialogue.clear()
+        _leave_question(ctx)
         if turn.kind in ("text", "voice"):  # a new emergency after that one: a new case
-            ctx.analysis = ctx.analyzer.analyze(turn.text)
+            ctx.analysis = ctx.analysis or ctx.analyzer.analyze(turn.text)
             if ctx.analysis.intent == "emergency":
-                return emergency(ctx, turn)
-        return Reply(ctx.say("emergency.closed_already"), intent="emergency")
-    followups = attach_turn_media(ctx, turn, case)  # a shared location keeps its coordinates
+                return then_next(ctx, emergency(ctx, turn))
+        return then_next(ctx, Reply(ctx.say("emergency.closed_already"), intent="emergency"))
     if not place.courtyard:
+        followups = attach_turn_media(ctx, turn, case)  # a shared location keeps its coordinates
         note = turn.text[:500]
         lifecycle.record(ctx.session, case, "note", ctx.resident.openid, note, now=ctx.now)
         reply = ctx.say("emergency.ask_address_again", number=case.number)
         if _cries_for_help(ctx, turn):  # "着火了 快来人": the advice again, for what it is now
             reply = f"{ctx.say(advice_key(f'{case.text} {turn.text}'))}\n{reply}"
         return Reply(reply, intent="emergency", case_id=case.id, followups=followups)
+    return then_next(ctx, _located(ctx, turn, case, place))
+
+
+@handles("leave", "emergency_address")
+def new_message_in_emergency(ctx: Context, turn: Turn) -> Reply:
+    """A report, a question or an opinion while the open emergency waits for its address. A
+    place in it is taken as the emergency's first (the resident may be saying where it
+    happens, and that matters most), and the report is filed there too; without one, the
+    message is handled aside and the emergency asked about again."""
+    state = ctx.dialogue.state or {}
+    case = ctx.session.get(Case, int(state.get("case_id", 0)))
+    if case is None or case.status not in lifecycle.ACTIVE:
+        _leave_question(ctx)
+        return aside(ctx, turn)
+    place = place_of_slots(ctx.analysis.slots)
+    if place.courtyard:
+        located = _located(ctx, turn, case, place)
+        filed = aside(ctx, turn)
+        return then_next(
+            ctx,
+            replace(
+                filed,
+                text=f"{located.text}\n{filed.text}",
+                case_id=filed.case_id or located.case_id,
+                followups=located.followups + filed.followups,
+            ),
+        )
+    filed = aside(ctx, turn)
+    again = ctx.say("emergency.still_asking", number=case.number)
+    return replace(filed, text=f"{filed.text}\n{again}")
+
+
+def _leave_question(ctx: Context) -> None:
+    """The emergency's question is over; the reports waiting behind it still wait."""
+    waiting = waiting_reports(ctx)
+    ctx.dialogue.clear()
+    if waiting:
+        ctx.dialogue.update(queued=waiting)
+
+
+def _located(ctx: Context, turn: Turn, case: Case, place: Place) -> Reply:
+    followups = attach_turn_media(ctx, turn, case)  # a shared location keeps its coordinates
     located = _fill_address(ctx, case, place)
     return replace(located, followups=located.followups + followups)
 
 
 def _cries_for_help(ctx: Context, turn: Turn) -> bool:
-    return turn.kind in ("text", "voice") and ctx.analyzer.analyze(turn.text).intent == "emergency"
+    if turn.kind not in ("text", "voice"):
+        return False
+    analysis = ctx.analysis or ctx.analyzer.analyze(turn.text)
+    return bool(analysis.intent == "emergency")
 
 
 def _fill_address(ctx: Context, case: Case, place: Place) -> Reply:
     """The emergency's address, found at last: the case gets it and a new stage, so that the
-    levels responsible for that place are pushed now."""
+    levels responsible for that place are pushed now. Reports waiting for an address are
+    left queued; the caller asks about the next one (`then_next`) after its own words."""
     address = place.address(ctx.org)
     assert address is not None
     case.street, case.community = address.street, address.community
@@ -142,7 +200,7 @@ def _fill_address(ctx: Context, case: Case, place: Place) -> Reply:
         ctx.session, case, "address", ctx.resident.openid, describe(ctx.org, place), now=ctx.now
     )
     case.stage += 1  # a new stage: the right levels are pushed now that we know where
-    ctx.dialogue.clear()
+    _leave_question(ctx)
     return Reply(
         ctx.say(
             "emergency.address_added",

@@ -9,7 +9,7 @@ from cases.clock import local_text
 from cases.models import Case
 from cases.queries import CaseLine, case_by_number, open_cases_of
 from handlers.registry import handles
-from handlers.reporting import holder_of
+from handlers.reporting import holder_of, short_text
 from handlers.turn import REPLY_BYTES, Context, Reply, Turn
 
 NUMBER_RE = re.compile(r"\d{6}-\d{4}")
@@ -63,7 +63,7 @@ def summary_line(ctx: Context, case: CaseLine) -> str:
         what=ctx.say(f"intent.{case.intent}"),
         status=ctx.say(f"status.{case.status}"),
         holder=holder_of(ctx, case),
-        text=_short(case.text),
+        text=short_text(case.text),
     )
 
 
@@ -76,12 +76,7 @@ def timeline_text(ctx: Context, case: Case) -> str:
                 at=local_text(event.at),
                 what=ctx.say(f"event.{event.kind}"),
                 level=ctx.say(f"level.{event.to_level}") if event.to_level else "",
-                note=_short(event.note, 30),
+                note=short_text(event.note, 30),
             ).rstrip()
         )
     return "\n".join(lines)
-
-
-def _short(text: str, limit: int = 20) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,5 +1,6 @@
 """The registry of conversations: a decorator tags a function with what it answers (an intent,
-a command word, a menu key, a dialogue step, an event, a media kind); the dispatcher looks it up.
+a command word, a menu key, a dialogue step, an event, a media kind, or, as "leave", a new
+message that arrives while a step waits for its answer); the dispatcher looks it up.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from handlers.turn import Context, Reply, Turn
 
 Handler = Callable[[Context, Turn], Reply]
 ROUTES: dict[tuple[str, str], Handler] = {}
-KINDS = ("intent", "command", "staff", "menu", "step", "event", "media", "builtin")
+KINDS = ("intent", "command", "staff", "menu", "step", "leave", "event", "media", "builtin")
 MODULES = (
     "reporting",
     "emergency",

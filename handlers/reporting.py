@@ -1,8 +1,14 @@
 """Opening a case from a report: find the place, ask for what is missing, open at once when
-the first message says where. Shared by repair, dispute, elder_help and emergency."""
+the first message says where. Shared by repair, dispute, elder_help and emergency.
+
+A report of its own that arrives while a question waits for its answer is never swallowed:
+it is filed at once when it says where, else it waits in the dialogue's `queued` list and is
+asked about as soon as the question is answered (`aside`, `next_question`)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Any
 
 from cases import lifecycle
@@ -10,12 +16,19 @@ from cases.clock import local_text
 from cases.followups import Followup
 from cases.models import Attachment, Case
 from cases.queries import CaseLine
+from handlers.fallback import classify
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
 from handlers.turn import Context, Location, Reply, Turn
 
 ASK_LIMIT = 3  # after this many answers without an address, say how to write one
 PENDING_LIMIT = 9  # photos kept for a report not yet made
+QUEUE_LIMIT = 3  # reports waiting for their turn to be asked where
+WAITING_FIELDS = ("intent", "text", "place", "phone", "urgent")  # a report without its address
+# "另外5号楼电梯也坏了": a second problem, not more words about the one being asked about.
+ANOTHER_RE = re.compile(r"另外|还有|此外|再有|顺便|也")
+# "算了 我要投诉楼上噪音": the report being asked about is given up for the new one.
+GIVE_UP_RE = re.compile(r"^\s*(?:算了|不用了|不报了|不说了|取消|退出)")
 
 
 def place_for(ctx: Context, slots: Any) -> Place:
@@ -29,6 +42,7 @@ def report(ctx: Context, turn: Turn, intent: str) -> Reply:
     place = place_for(ctx, slots)
     if place.complete:
         return open_reported(ctx, turn, intent, turn.text, place, slots)
+    state = ctx.dialogue.state or {}
     ctx.dialogue.start(
         "ask_address",
         intent=intent,
@@ -37,36 +51,142 @@ def report(ctx: Context, turn: Turn, intent: str) -> Reply:
         tries=0,
         phone=slots.phone,
         urgent=slots.urgent,
-        pending_media=(ctx.dialogue.state or {}).get("pending_media", []),
+        pending_media=state.get("pending_media", []),
+        queued=state.get("queued", []),
     )
     return Reply(ctx.say("report.ask_address", what=ctx.say(f"intent.{intent}")), intent=intent)
 
 
 def answer_address(ctx: Context, turn: Turn) -> Reply:
     """The resident's answer to 'which courtyard and building?'."""
+    return _answer(ctx, turn, more_words=False)
+
+
+def _answer(ctx: Context, turn: Turn, *, more_words: bool) -> Reply:
+    """The answer merged into the place asked about; with `more_words` the message also says
+    more about the problem ("灯一直不亮", the report said again with its address), and its words
+    go with the report."""
     state = ctx.dialogue.state or {}
-    slots = ctx.analyzer.extract_slots(turn.text)
+    slots = (
+        ctx.analysis.slots if ctx.analysis is not None else ctx.analyzer.extract_slots(turn.text)
+    )
     place = place_of_slots(slots).merged(Place(**state.get("place", {})))
     intent = str(state.get("intent", "repair"))
+    text = str(state.get("text", ""))
+    if more_words:
+        text = turn.text if text in turn.text else f"{text} {turn.text}"
     if place.complete:
         ctx.dialogue.clear()
-        ctx.dialogue.update(pending_media=state.get("pending_media", []))
-        return open_reported(
+        ctx.dialogue.update(
+            pending_media=state.get("pending_media", []), queued=state.get("queued", [])
+        )
+        opened = open_reported(
             ctx,
             turn,
             intent,
-            str(state.get("text", "")),
+            text,
             place,
             slots,
             phone=state.get("phone"),
             urgent=bool(state.get("urgent")),
         )
+        return then_next(ctx, opened)
     if turn.kind == "location":  # its label did not say where: keep it for the case
         keep_pending(ctx, turn, "location")
     tries = int(state.get("tries", 0)) + 1
-    ctx.dialogue.update(place=place.as_dict(), tries=tries)
+    ctx.dialogue.update(place=place.as_dict(), tries=tries, text=text)
     key = "report.ask_address_again" if tries < ASK_LIMIT else "report.ask_address_example"
     return Reply(ctx.say(key, courtyards=_courtyard_names(ctx)), intent=intent)
+
+
+@handles("leave", "ask_address")
+def new_message_while_asked(ctx: Context, turn: Turn) -> Reply:
+    """A report, a question or an opinion instead of an address. More words about the same
+    problem (the same kind, no 另外/还有/也) answer the question. "算了 …" gives the report up
+    for the new message. Anything else is handled aside, and the question asked again: a
+    resident who has two problems gets both filed."""
+    state = ctx.dialogue.state or {}
+    asked = ctx.say(f"intent.{state.get('intent', 'repair')}")
+    if GIVE_UP_RE.match(turn.text):
+        ctx.dialogue.clear()
+        if state.get("queued"):
+            ctx.dialogue.update(queued=state["queued"])
+        return prefixed(ctx.say("report.given_up", what=asked), aside(ctx, turn))
+    if ctx.analysis.intent == state.get("intent") and not ANOTHER_RE.search(turn.text):
+        return _answer(ctx, turn, more_words=True)
+    reply = aside(ctx, turn)
+    again = ctx.say("report.still_asking", what=asked, text=short_text(str(state.get("text"))))
+    return replace(reply, text=f"{reply.text}\n{again}")
+
+
+def aside(ctx: Context, turn: Turn) -> Reply:
+    """`turn` handled as a message of its own. While a question waits for its answer, it
+    stays asked: a report that says where is filed now, one that needs its own address waits
+    in `queued` (the photos kept for the question stay with it), a query or an opinion is
+    answered. With no question waiting the message starts its own, or the next waiting
+    report is asked about."""
+    held = dict(ctx.dialogue.state or {})
+    step = held.pop("step", None)
+    if step is None:
+        return then_next(ctx, classify(ctx, turn))
+    ctx.dialogue.clear()
+    reply = classify(ctx, turn)
+    own = ctx.dialogue.state or {}
+    queued = list(held.pop("queued", None) or [])
+    if own.get("step") == "ask_address":
+        what = ctx.say(f"intent.{own['intent']}")
+        if len(queued) >= QUEUE_LIMIT:
+            reply = Reply(ctx.say("report.queue_full", what=what), intent=reply.intent)
+        else:
+            queued.append({field: own.get(field) for field in WAITING_FIELDS})
+            text = ctx.say("report.queued", what=what, text=short_text(str(own["text"])))
+            reply = Reply(text, intent=reply.intent)
+    ctx.dialogue.start(str(step), **held, queued=queued)
+    return reply
+
+
+def waiting_reports(ctx: Context) -> list[dict[str, Any]]:
+    """The reports still without an address: the one being asked about, then the queue; for
+    a question (the emergency's) that takes the place of that one."""
+    state = ctx.dialogue.state or {}
+    asked = state.get("step") == "ask_address"
+    first = [{field: state.get(field) for field in WAITING_FIELDS}] if asked else []
+    return first + list(state.get("queued") or [])
+
+
+def next_question(ctx: Context) -> str | None:
+    """With no question left, ask where the next waiting report is (None: none waits)."""
+    state = ctx.dialogue.state or {}
+    queued = list(state.get("queued") or [])
+    if state.get("step") or not queued:
+        return None
+    first = queued[0]
+    ctx.dialogue.start(
+        "ask_address",
+        **first,
+        tries=0,
+        pending_media=state.get("pending_media", []),
+        queued=queued[1:],
+    )
+    what = ctx.say(f"intent.{first['intent']}")
+    return ctx.say("report.ask_next", what=what, text=short_text(str(first["text"])))
+
+
+def then_next(ctx: Context, reply: Reply) -> Reply:
+    """`reply`, followed by the question about the next waiting report, if any."""
+    question = next_question(ctx)
+    return replace(reply, text=f"{reply.text}\n{question}") if question else reply
+
+
+def prefixed(line: str, reply: Reply) -> Reply:
+    """`reply` after `line`: what became of the question comes before the new message's answer."""
+    return replace(reply, text=f"{line}\n{reply.text}")
+
+
+def short_text(text: str, limit: int = 20) -> str:
+    """A resident's words quoted back on one line, cut at `limit` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def open_reported(

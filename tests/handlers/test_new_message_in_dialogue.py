@@ -1,0 +1,226 @@
+"""A new report while the bot waits for an answer is never swallowed. Address fragments still
+answer the question; a message that reads as a report, a question or an opinion of its own is
+handled as one, and the question is asked again (binding, which is optional, is given up and
+the resident told so)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cases.db import Database
+from cases.models import Case, Resident
+from tests.handlers.conftest import case_of, number_in, play
+from tests.live import Phone
+
+
+def cases_of(db: Database, openid: str) -> list[Case]:
+    with db.session() as session:
+        return list(session.scalars(select(Case).where(Case.openid == openid).order_by(Case.id)))
+
+
+def bound_courtyard(db: Database, openid: str) -> str | None:
+    with db.session() as session:
+        resident = session.scalar(select(Resident).where(Resident.openid == openid))
+        return resident.courtyard if resident is not None else None
+
+
+def test_a_report_during_binding_gives_binding_up(resident: Phone, db: Database) -> None:
+    play(
+        resident,
+        [
+            ("绑定", "请发送您的小区"),
+            ("楼道灯坏了", "已退出住址绑定…收到您的报修…哪个小区、几号楼"),
+            ("铝厂小区3号楼", "工单号"),
+        ],
+    )
+    [case] = cases_of(db, resident.openid)
+    assert (case.intent, case.text, case.building) == ("repair", "楼道灯坏了", "3")
+    assert bound_courtyard(db, resident.openid) is None
+
+
+def test_a_report_with_its_address_during_binding_is_filed_not_bound(
+    resident: Phone, db: Database
+) -> None:
+    """The address of a report is where the problem is, not necessarily the resident's home."""
+    play(
+        resident, [("绑定", "请发送您的小区"), ("铝厂小区3号楼下水道堵了", "已退出住址绑定…工单号")]
+    )
+    [case] = cases_of(db, resident.openid)
+    assert (case.courtyard, case.building, case.text) == ("lvchang", "3", "铝厂小区3号楼下水道堵了")
+    assert bound_courtyard(db, resident.openid) is None
+
+
+def test_address_fragments_still_answer_binding(resident: Phone, db: Database) -> None:
+    play(resident, [("绑定", "请发送您的小区"), ("铝厂小区", "楼号"), ("3号楼", "已绑定")])
+    assert bound_courtyard(db, resident.openid) == "lvchang"
+    assert cases_of(db, resident.openid) == []
+
+
+def test_address_fragments_still_answer_where(resident: Phone, db: Database) -> None:
+    replies = play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区、几号楼"),
+            ("501", "还没认出地址"),
+            ("铝厂小区", "还没认出地址"),
+            ("3号楼", "工单号"),
+        ],
+    )
+    [case] = cases_of(db, resident.openid)
+    assert number_in(replies[-1]) == case.number
+    assert (case.courtyard, case.building, case.text) == ("lvchang", "3", "楼道灯坏了")
+
+
+def test_the_same_report_with_its_address_answers_where(resident: Phone, db: Database) -> None:
+    """Said again with the address: one case, not two."""
+    play(resident, [("楼道灯坏了", "哪个小区"), ("铝厂小区3号楼的楼道灯坏了", "工单号")])
+    [case] = cases_of(db, resident.openid)
+    assert (case.courtyard, case.building) == ("lvchang", "3")
+    assert "铝厂小区3号楼的楼道灯坏了" in case.text
+
+
+def test_more_words_about_the_report_are_kept_with_it(resident: Phone, db: Database) -> None:
+    play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区"),
+            ("灯一直不亮，晚上看不见路", "还没认出地址"),
+            ("铝厂小区3号楼", "工单号"),
+        ],
+    )
+    [case] = cases_of(db, resident.openid)
+    assert "楼道灯坏了" in case.text and "晚上看不见路" in case.text
+
+
+def test_another_report_while_asked_where_waits_its_turn(resident: Phone, db: Database) -> None:
+    """Two problems, neither with an address: the first is asked about, then the second."""
+    play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区"),
+            ("另外5号楼电梯也坏了", "已记下…电梯也坏了…楼道灯坏了…哪个小区、几号楼"),
+            ("铝厂小区3号楼", "工单号…电梯也坏了…哪个小区"),
+            ("铝厂小区", "工单号"),
+        ],
+    )
+    light, lift = cases_of(db, resident.openid)
+    assert (light.text, light.courtyard, light.building) == ("楼道灯坏了", "lvchang", "3")
+    assert (lift.text, lift.courtyard, lift.building) == ("另外5号楼电梯也坏了", "lvchang", "5")
+
+
+def test_another_report_with_its_address_is_filed_at_once(resident: Phone, db: Database) -> None:
+    """Filed where it says, and the first report is asked about again, not given its place."""
+    replies = play(
+        resident,
+        [
+            ("楼上天天半夜噪音", "哪个小区"),
+            ("铝厂小区3号楼楼道灯坏了", "已受理您的报修…工单号…噪音…哪个小区、几号楼"),
+            ("前进路50号院2号楼", "已受理您的矛盾纠纷…工单号"),
+        ],
+    )
+    light, noise = cases_of(db, resident.openid)
+    assert number_in(replies[1]) == light.number and number_in(replies[2]) == noise.number
+    assert (light.intent, light.courtyard, light.building) == ("repair", "lvchang", "3")
+    assert (noise.intent, noise.courtyard, noise.building) == ("dispute", "qjl50", "2")
+
+
+def test_giving_a_report_up_for_another(resident: Phone, db: Database) -> None:
+    play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区"),
+            ("算了 我要投诉楼上噪音", "刚才的报修不再登记…收到您的矛盾纠纷…哪个小区"),
+            ("铝厂小区2号楼", "已受理您的矛盾纠纷…工单号"),
+        ],
+    )
+    [case] = cases_of(db, resident.openid)
+    assert (case.intent, case.text, case.building) == ("dispute", "算了 我要投诉楼上噪音", "2")
+
+
+def test_reports_waiting_their_turn_are_few_and_the_rest_refused_aloud(
+    resident: Phone, db: Database
+) -> None:
+    play(
+        resident,
+        [
+            ("楼上天天半夜噪音", "哪个小区"),
+            ("电梯坏了", "已记下您的报修“电梯坏了”"),
+            ("门禁坏了", "已记下您的报修“门禁坏了”"),
+            ("水管漏水了", "已记下您的报修“水管漏水了”"),
+            ("楼道灯坏了", "请先回复地址…这件报修稍后再发…噪音…哪个小区"),
+            ("前进路50号院2号楼", "已受理您的矛盾纠纷…“电梯坏了”：请问是哪个小区"),
+            ("铝厂小区1号楼", "已受理您的报修…“门禁坏了”"),
+            ("铝厂小区2号楼", "已受理您的报修…“水管漏水了”"),
+            ("铝厂小区3号楼", "已受理您的报修"),
+        ],
+    )
+    assert [c.text for c in cases_of(db, resident.openid)] == [
+        "楼上天天半夜噪音",
+        "电梯坏了",
+        "门禁坏了",
+        "水管漏水了",
+    ]
+
+
+def test_a_question_while_asked_where_is_answered(resident: Phone, db: Database) -> None:
+    play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区"),
+            ("我上次报的修怎么样了", "没有进行中的工单…楼道灯坏了…哪个小区"),
+            ("铝厂小区3号楼", "工单号"),
+        ],
+    )
+    assert [c.text for c in cases_of(db, resident.openid)] == ["楼道灯坏了"]
+
+
+def test_a_report_while_an_emergency_asks_where_waits(resident: Phone, db: Database) -> None:
+    [first] = play(resident, [("救命 有人晕倒了", "120…回复您所在的小区")])
+    play(
+        resident,
+        [
+            ("另外5号楼电梯也坏了", "已记下…电梯也坏了…小区和楼号"),
+            ("铝厂小区2号楼", f"已更新紧急工单 {number_in(first)}…电梯也坏了…哪个小区"),
+            ("铝厂小区", "已受理您的报修…工单号"),
+        ],
+    )
+    emergency, lift = cases_of(db, resident.openid)
+    assert (emergency.intent, emergency.courtyard, emergency.building) == (
+        "emergency",
+        "lvchang",
+        "2",
+    )
+    assert (lift.intent, lift.courtyard, lift.building) == ("repair", "lvchang", "5")
+    notes = [e.note or "" for e in case_of(db, emergency.number).events if e.kind == "note"]
+    assert not any("电梯" in note for note in notes)  # a report of its own, not a note
+
+
+def test_a_report_with_a_place_answers_the_emergency_and_is_filed(
+    resident: Phone, db: Database
+) -> None:
+    """Where the emergency is comes first (the place may be its own); the report is filed too."""
+    [first] = play(resident, [("救命 有人晕倒了", "120…回复您所在的小区")])
+    play(
+        resident,
+        [("铝厂小区3号楼 楼道灯也坏了", f"已更新紧急工单 {number_in(first)}…已受理您的报修")],
+    )
+    emergency, light = cases_of(db, resident.openid)
+    assert (emergency.courtyard, emergency.building) == ("lvchang", "3")
+    assert (light.intent, light.courtyard, light.building) == ("repair", "lvchang", "3")
+
+
+def test_a_report_being_asked_about_waits_behind_an_emergency(
+    resident: Phone, db: Database
+) -> None:
+    play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区"),
+            ("救命 有人晕倒了", "120…回复您所在的小区"),
+            ("铝厂小区2号楼", "已更新紧急工单…楼道灯坏了…哪个小区"),
+            ("铝厂小区3号楼", "已受理您的报修…工单号"),
+        ],
+    )
+    emergency, light = cases_of(db, resident.openid)
+    assert (emergency.intent, emergency.building) == ("emergency", "2")
+    assert (light.intent, light.building) == ("repair", "3")
