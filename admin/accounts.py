@@ -72,6 +72,54 @@ def create_token(db: Database, name: str) -> str:
     return token
 
 
+@dataclass(frozen=True)
+class TokenLine:
+    """One of an admin's tokens as the operator sees it (the token itself is never stored)."""
+
+    id: int
+    created_at: datetime
+    revoked: bool
+
+
+def tokens_of(db: Database, name: str) -> list[TokenLine]:
+    """Admin `name`'s tokens, oldest first. Raises ValueError for an unknown name."""
+    with db.session() as session:
+        admin_id = _admin_id(session, name)
+        rows = session.execute(
+            select(ApiToken.id, ApiToken.created_at, ApiToken.revoked)
+            .where(ApiToken.admin_id == admin_id)
+            .order_by(ApiToken.id)
+        )
+        return [TokenLine(*row) for row in rows]
+
+
+def revoke_tokens(db: Database, name: str, token_id: int | None = None) -> list[int]:
+    """Revoke admin `name`'s token `token_id`, or all their live tokens (a leaked one whose id
+    is unknown, or an admin who left); the ids revoked. A revoked token answers 401 at once:
+    every request looks the token up. Raises ValueError for an unknown name or id."""
+    with db.session() as session:
+        admin_id = _admin_id(session, name)
+        chosen = update(ApiToken).where(ApiToken.admin_id == admin_id, ApiToken.revoked.is_(False))
+        if token_id is not None:
+            known = session.scalar(
+                select(ApiToken.id).where(ApiToken.id == token_id, ApiToken.admin_id == admin_id)
+            )
+            if known is None:
+                raise ValueError(f"admin {name!r} has no token {token_id}: see `tokens {name}`")
+            chosen = chosen.where(ApiToken.id == token_id)
+        revoked = list(session.scalars(chosen.values(revoked=True).returning(ApiToken.id)))
+        if revoked:
+            audit(session, "cli", "token.revoke", f"{name} {','.join(map(str, revoked))}")
+    return revoked
+
+
+def _admin_id(session: Session, name: str) -> int:
+    admin_id = session.scalar(select(AdminUser.id).where(AdminUser.name == name))
+    if admin_id is None:
+        raise ValueError(f"there is no admin {name!r}")
+    return admin_id
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

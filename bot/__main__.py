@@ -1,5 +1,5 @@
 """`python -m bot …`: serve (everything, for `make run`), web, worker, db upgrade, create-admin,
-create-token. Settings come from the environment (see README)."""
+create-token, tokens, revoke-token. Settings come from the environment (see README)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--scope", help="street:CODE or community:CODE (default: district)")
     token = commands.add_parser("create-token", help="print a new API token for an admin")
     token.add_argument("name")
+    listing = commands.add_parser("tokens", help="list an admin's API tokens")
+    listing.add_argument("name")
+    revoke = commands.add_parser("revoke-token", help="revoke an admin's API token(s)")
+    revoke.add_argument("name")
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=int, help="the token's id, as `tokens NAME` lists it")
+    which.add_argument("--all", action="store_true", help="every live token of the admin")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -60,11 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.database_url)
         print(f"database schema is up to date ({settings.database_url.split('@')[-1]})")
         return 0
-    from bot.admin_cli import create_admin_command, create_token_command
+    from bot import admin_cli
 
     if args.command == "create-admin":
-        return create_admin_command(settings, args.name, args.password, args.scope)
-    return create_token_command(settings, args.name)
+        return admin_cli.create_admin_command(settings, args.name, args.password, args.scope)
+    if args.command == "tokens":
+        return admin_cli.tokens_command(settings, args.name)
+    if args.command == "revoke-token":
+        return admin_cli.revoke_token_command(settings, args.name, args.id)
+    return admin_cli.create_token_command(settings, args.name)
 
 
 def _check_operator_files(settings: Settings) -> None:

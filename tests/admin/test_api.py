@@ -8,10 +8,12 @@ import pytest
 import yaml
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from admin.accounts import create_token
+from bot.__main__ import main
 from cases.db import Database
-from cases.models import ApiToken, Case
+from cases.models import AdminUser, ApiToken, Case
 from config.settings import PROJECT_ROOT
 from tests.admin.conftest import open_case
 
@@ -180,3 +182,41 @@ def test_openapi_documents_every_api_path(app: Flask) -> None:
     }
     served = {path.replace("{number}.json", "{id}.json") for path in served}
     assert served == documented
+
+
+def test_revoke_token_command_cuts_one_token_or_all(
+    app: Flask,
+    db: Database,
+    tokens: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`python -m bot tokens NAME` lists ids; `revoke-token NAME --id N` cuts that token at
+    once (the next request is 401), `--all` every live one; others' tokens are untouched."""
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    monkeypatch.delenv("WECHAT_TOKEN", raising=False)
+    second = create_token(db, "tbbl")
+    client = app.test_client()
+    assert main(["tokens", "tbbl"]) == 0
+    listed = capsys.readouterr().out.split("\n")
+    ids = [int(line.split()[0]) for line in listed if line.strip().endswith("live")]
+    assert len(ids) == 2
+    assert main(["revoke-token", "tbbl", "--id", str(ids[0])]) == 0
+    assert client.get("/api/cases", headers=bearer(tokens["tbbl"])).status_code == 401
+    assert client.get("/api/cases", headers=bearer(second)).status_code == 200
+    assert main(["revoke-token", "tbbl", "--all"]) == 0
+    assert f"revoked token(s) {ids[1]} " in capsys.readouterr().out
+    assert client.get("/api/cases", headers=bearer(second)).status_code == 401
+    assert client.get("/api/cases", headers=bearer(tokens["district"])).status_code == 200
+    assert main(["tokens", "tbbl"]) == 0
+    assert capsys.readouterr().out.count("revoked") == 2
+    # Another admin's token id is not this admin's to revoke; an unknown name is an error.
+    with db.session() as session:
+        other = session.scalar(
+            select(ApiToken.id).where(
+                ApiToken.admin_id == AdminUser.id, AdminUser.name == "district"
+            )
+        )
+    assert main(["revoke-token", "tbbl", "--id", str(other)]) == 2
+    assert main(["revoke-token", "ghost", "--all"]) == 2
+    assert client.get("/api/cases", headers=bearer(tokens["district"])).status_code == 200
