@@ -14,12 +14,17 @@ DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "三": 3, "四": 4,
 POWERS = {"十": 10, "百": 100, "千": 1000}
 NUMERAL_CHARS = "".join(DIGITS) + "".join(POWERS)
 
-# A numeral run right before a counter word, or a 3-4 digit run right after a unit (a room).
+# A numeral run right before a counter word, or a 3-4 digit run right after a unit (a room),
+# also after the unit's floor, already in digits by then (二单元五楼五零一 -> 2单元5楼501).
 _BEFORE_COUNTER = re.compile(
     rf"[{NUMERAL_CHARS}]+(?=号|栋|幢|座|楼|单元|门|洞|室|房|户|院|排|层|路)"
 )
+_UNIT_ENDS = ("单元", "[门洞栋幢座]", "号楼")  # 三号楼五零一 too
+_FLOORS = (r"\d[楼层]", r"\d\d[楼层]")  # a lookbehind has one width: one per floor width
 _ROOM_AFTER_UNIT = re.compile(
-    rf"(?:(?<=单元)|(?<=[门洞栋幢座])|(?<=号楼))[{''.join(DIGITS)}]{{3,4}}"  # 三号楼五零一 too
+    "(?:"
+    + "|".join(f"(?<={unit}{floor})" for unit in _UNIT_ENDS for floor in ("", *_FLOORS))
+    + f")[{''.join(DIGITS)}]{{3,4}}"
 )
 # 一 that counts buildings rather than names one: after 这/那/哪/每/整/同, or before 栋楼.
 _COUNTING_ONE = re.compile(r"(?:(?<=[这那哪每整同])一(?=[栋幢座])|一(?=栋楼))")

@@ -6,7 +6,11 @@ emergency) or WEAK (it may be one: the Analyzer then lets a small emergency prob
 an unsure model, decide for emergency). A strong hit becomes weak when the words around it say
 the danger is not happening now: prevention (防止老人摔倒), a worry (怕着火), a hazard (火灾隐患),
 a drill, a past report being asked about (之前报的着火隐患), or a quarrel about damage
-(楼上漏水淹了我家 不肯赔). Rules read `text.canonical` text with spaces and punctuation removed.
+(楼上漏水淹了我家 不肯赔). Danger words that are part of a phrase naming no danger at all are
+not read, strong or weak: a stove that will not light (打不着火, 点火器坏了) burns nothing, and
+a thing lost (孩子钥匙丢了, 快递丢了) is no person missing; the rest of the message still counts
+(燃气灶打不着火 一股煤气味 is a gas leak). Rules read `text.canonical` text with spaces and
+punctuation removed.
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ STRONG_RULES: dict[str, str] = {
                      "抄家伙",
                      "(?:要|想)跳(?!舞|广场|绳)"),
     "missing_person": _alt("走丢", "走失", "失踪", "人不见了", "迷路",
-                           "(?:孩子|小孩|老人|我爸|我妈|老伴|儿子|女儿)[^的]{0,12}"
+                           "(?:孩子|小孩|老人|我爸|我妈|老伴|儿子|女儿)[^的]{0,12}?"
                            "(?:不见了|找不到了|丢了)",
                            "找不到(?:孩子|小孩|老人|人了|我爸|我妈)",
                            "没回(?:来|家).{0,12}(?:痴呆|糊涂|关机|联系不上|找不到)",
@@ -139,6 +143,24 @@ _ANY_CALM = re.compile(_alt("隐患", "演练", "演习", "宣传", "培训", "�
                             "他不听", "不修", "不管", "还不道歉", "油烟", "烧烤", "抽烟", "烟味",
                             "烟头", "做饭", "烧纸", "蜂窝煤", "灭鼠", "打药", "报名", "申请",
                             "补贴", "手环", "呼叫器", "扶手", "防滑"))
+
+# Phrases in which danger words name no danger: a hit that ends inside one is not read.
+# Won't light (打不着火, 燃气灶不着火, 点火点不着, 火也打不出来, 点火器坏了, 打着了又灭,
+# 能打着火不): the characters of 着火 or 点火 are there, the fire is not. A repair.
+_TRIES = "[了也都还就总老是又半天好几次下打点]{0,6}"  # 点火点了半天也点不着
+_FAILS = _alt("[打点]?不(?:着|上|燃|起|出)", "没有?反应", "失败", "不灵", "不好使", "不管用")
+_UNLIT = _alt("不[着点打]火", "[打点]不着了", "打着火", "[点打]火(?:器|针|开关|按钮|装置)",
+              # 火也打不出来, but not the 火 of 着火了打不出去 (a fire, and a phone that fails)
+              _alt("[点打]火", "(?<![着起失冒])火") + _TRIES + _FAILS,
+              "[打点]着了?[又就]灭")
+# A thing lost (孩子钥匙丢了, 我妈手机找不到了), not a person; but a person carrying it (背着书包
+# 不见了, 骑着电动车不见了) is the one missing, whichever character of the thing's name we are at.
+_CARRIED = "".join(f"(?<![背骑带拿抱推穿开]着{'.' * k})" for k in range(4))
+_THINGS = _alt("钥匙", "快递", "包裹", "手机", "钱包", "书包", "包", "卡", "证", "户口本", "存折",
+               "自行车", "电动车", "电瓶车", "车", "狗", "猫", "东西", "钱", "眼镜", "拐杖",
+               "助听器", "衣服", "鞋")
+_THING_LOST = _CARRIED + _THINGS + "(?:又|也|都|给|被人?|让人)?(?:弄|搞)?(?:不见了|找不到了|丢了)"
+_HARMLESS = re.compile(f"(?=({_UNLIT}|{_THING_LOST}))")  # a lookahead: overlaps found too
 # fmt: on
 
 _STRONG = [(name, re.compile(pattern)) for name, pattern in STRONG_RULES.items()]
@@ -151,9 +173,12 @@ _ELDER_RE = re.compile(_ELDER)
 def assess(compact_text: str) -> Hazard:
     """How dangerous `compact_text` (canonical, no spaces or punctuation) sounds."""
     calm_anywhere = _ANY_CALM.search(compact_text) is not None
+    harmless = _Harmless(compact_text)
     weak: Hazard | None = None
     for name, regex in _STRONG:
         for match in regex.finditer(compact_text):
+            if harmless.covers(match):
+                continue
             before = compact_text[max(0, match.start() - 10) : match.start()]
             if calm_anywhere or _NEAR_CALM.search(before) or _NEGATED.search(before):
                 weak = weak or Hazard(Level.WEAK, name, match.group(0))
@@ -166,7 +191,25 @@ def assess(compact_text: str) -> Hazard:
     if weak is not None:
         return weak
     for name, regex in _WEAK:
-        hint = regex.search(compact_text)
-        if hint:
-            return Hazard(Level.WEAK, name, hint.group(0))
+        for hint in regex.finditer(compact_text):
+            if not harmless.covers(hint):
+                return Hazard(Level.WEAK, name, hint.group(0))
     return Hazard(Level.NONE)
+
+
+class _Harmless:
+    """The phrases of one message that name no danger (打不着火, 钥匙丢了), searched for only
+    once a rule hits: most messages have no danger word and never pay for the search."""
+
+    __slots__ = ("_spans", "_text")
+
+    def __init__(self, compact_text: str) -> None:
+        self._text = compact_text
+        self._spans: list[tuple[int, int]] | None = None
+
+    def covers(self, hit: re.Match[str]) -> bool:
+        """Whether `hit` ends inside such a phrase: its last words, the ones that make it a
+        danger (着火, 丢了), are the phrase's and say what the phrase says."""
+        if self._spans is None:
+            self._spans = [m.span(1) for m in _HARMLESS.finditer(self._text)]
+        return any(start < hit.end() <= end for start, end in self._spans)

@@ -1,9 +1,10 @@
 """The slot grammar: where (courtyard, building, unit, room), who (phone), which case.
 
 Reads `text.normalize`d input, where numerals are already digits (三号楼二单元 -> 3号楼2单元).
-Forms understood: 3号楼2单元501, 5栋1门302, 3-2-501, 3号楼501, 3#2单元, 第3栋, 501室, and
-bare 3楼2单元 (but a bare 3楼 is a floor, not a building). Spans are returned too, so the
-classifier can mask what it should not learn from."""
+Forms understood: 3号楼2单元501, 5栋1门302, 3-2-501, 3号楼501, 3#2单元, 第3栋, 501室, a floor
+between unit and room (3号楼2单元5楼501), and bare 3楼2单元 (but a bare 3楼 is a floor, not a
+building, and never a room). Spans are returned too, so the classifier can mask what it should
+not learn from."""
 
 from __future__ import annotations
 
@@ -28,7 +29,12 @@ BUILDING_RE = re.compile(
 )
 UNIT_RE = re.compile(r"(?<!\d)第?(\d{1,2})\s*(?:单元|洞)")
 GATE_UNIT_RE = re.compile(r"\s*(\d{1,2})\s*门")  # 5栋1门: only right after a building
-ROOM_AFTER_RE = re.compile(r"\s*[的,]?\s*(\d{3,4})(?:\s*(?:室|房|号|户))?(?![\d号楼栋层])")
+# The room right after a building or unit, maybe after its floor (2单元5楼501, 5层的501).
+# Digits before 号/栋/层/楼 name something else (501号楼), unless 楼 begins a word (501楼道灯).
+ROOM_AFTER_RE = re.compile(
+    r"\s*[的,]?\s*(?:\d{1,2}\s*[楼层]\s*[的,]?\s*)?(\d{3,4})(?:\s*(?:室|房|号|户))?"
+    r"(?![\d号栋层]|楼(?![道梯上下顶门]))"
+)
 ROOM_RE = re.compile(r"(?<![\d-])(\d{3,4})\s*(?:室|房间|房|户)(?!\d)")
 _DIGIT_RE = re.compile(r"\d")
 URGENT_RE = re.compile(

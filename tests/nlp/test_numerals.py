@@ -66,6 +66,9 @@ def test_every_spoken_building_number_reads_back(n: int) -> None:
         # A room read aloud straight after the building.
         ("三号楼五零一", "3号楼501"),
         ("五栋三零二", "5栋302"),
+        # ... or after the floor of a unit or building.
+        ("三号楼二单元五楼五零一", "3号楼2单元5楼501"),
+        ("五栋一门十二层一二零一", "5栋1门12层1201"),
     ],
 )
 def test_arabize_touches_only_address_numerals(text: str, expected: str) -> None:

@@ -24,6 +24,10 @@ STRONG = [
     "孩子走丢了", "老人迷路了", "独居老人好几天没开门了", "对门大爷三天没动静了",
     "家里进水了", "水往屋里灌", "有人掉进井里了", "有人要跳楼", "快打120", "孩子触电了",
     "电线着了", "我被人打了",
+    # Real fires and missing people next to the phrases below that name no danger.
+    "厨房着火", "油锅着了", "楼道有人点火", "点火烧东西", "点火器着火了", "着火了打不出去电话",
+    "燃气灶打不着火 一股煤气味", "老人走丢了", "我爸找不到了", "孩子丢了 钥匙也丢了",
+    "孩子背着书包不见了", "老人骑着电动车不见了",
 ]  # fmt: skip
 
 
@@ -56,6 +60,29 @@ def test_calm_contexts_are_not_strong(text: str) -> None:
 @pytest.mark.parametrize("text", ["楼道灯坏了", "你好", "建议加装电梯", "我的工单"])
 def test_ordinary_messages_have_no_hazard(text: str) -> None:
     assert level(text) is Level.NONE
+
+
+WONT_LIGHT = [
+    "燃气灶打不着火", "我家燃气灶打不着火了", "热水器点不着火", "燃气灶不着火", "热水器不点火",
+    "燃气灶点火点不着", "点火点了半天也点不着", "燃气灶打火打不着", "俺家灶火打不着了",
+    "燃气灶点火没反应", "点火器坏了", "打火器坏了", "点火针坏了", "燃气灶打着了又灭",
+    "火也打不出来", "恁家燃气灶能打着火不",
+]  # fmt: skip
+THINGS_LOST = [
+    "钥匙丢了", "快递丢了", "家里钥匙丢了进不去门", "孩子钥匙丢了 进不去门",
+    "老人把钥匙弄丢了", "我妈手机找不到了", "快递柜里的快递不见了", "我家狗丢了",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", WONT_LIGHT + THINGS_LOST)
+def test_danger_words_inside_a_harmless_phrase_are_not_read(text: str) -> None:
+    """着火 in 打不着火, 点火 in 点火器, 丢了 in 钥匙丢了: not a fire, not a missing person,
+    not even a hint of one."""
+    assert level(text) is Level.NONE
+
+
+def test_the_rest_of_the_message_still_counts() -> None:
+    assert level("孩子钥匙丢了 人也找不到了") is Level.WEAK  # 找不到 is not the keys'
 
 
 THRESHOLDS = {"unsure": 0.4, "weak_emergency": 0.1, "unsure_emergency": 0.15}
@@ -113,6 +140,33 @@ def test_analyzer_calls_emergencies_urgent(analyzer: Analyzer, text: str) -> Non
     assert analysis.intent == "emergency"
     assert analysis.slots.urgent is True
     assert analysis.confidence >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("燃气灶打不着火", "repair"),
+        ("我家燃气灶打不着火了", "repair"),
+        ("燃气灶点火点不着", "repair"),
+        ("点火器坏了", "repair"),
+        ("钥匙丢了", "other"),
+        ("快递丢了", "other"),
+        ("家里钥匙丢了进不去门", "other"),
+    ],
+)
+def test_a_stove_that_will_not_light_or_a_lost_thing_is_no_emergency(
+    analyzer: Analyzer, text: str, intent: str
+) -> None:
+    """An emergency pushes staff at three levels at once: these were false ones (the rule read
+    着火 in 打不着火; the model had learnt 丢了 from 孩子丢了)."""
+    assert analyzer.analyze(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text", ["老人走丢了", "我爸找不到了", "厨房着火", "油锅着了", "楼道有人点火", "点火烧东西"]
+)
+def test_real_fires_and_missing_people_stay_emergencies(analyzer: Analyzer, text: str) -> None:
+    assert analyzer.analyze(text).intent == "emergency"
 
 
 def test_rules_win_even_against_a_model_that_never_says_emergency(

@@ -26,6 +26,13 @@ ADDRESSES = [
     ("2号楼3单元302门口的灯坏了", ("2", "3", "302")),
     ("楼道灯坏了 501室", (None, None, "501")),
     ("五单元", (None, "5", None)),
+    # The floor between unit and room, and a room right before 楼道.
+    ("3号楼2单元5楼501楼道灯坏了", ("3", "2", "501")),
+    ("3号楼2单元501楼道灯坏了", ("3", "2", "501")),
+    ("3号楼2单元5层的501", ("3", "2", "501")),
+    ("3号楼2单元12楼1201", ("3", "2", "1201")),
+    ("5栋1门3楼302", ("5", "1", "302")),
+    ("三号楼二单元五楼五零一", ("3", "2", "501")),
 ]
 
 
@@ -38,6 +45,13 @@ def test_address_forms(analyzer: Analyzer, text: str, expected: tuple) -> None:
 @pytest.mark.parametrize("text", ["我住3楼", "一楼的邻居", "两栋楼之间", "3号", "楼道灯坏了"])
 def test_floors_and_other_numbers_are_not_buildings(analyzer: Analyzer, text: str) -> None:
     assert analyzer.extract_slots(text).building is None
+
+
+@pytest.mark.parametrize(
+    "text", ["我住3楼", "3楼", "3号楼2单元3楼", "3号楼2单元12楼 楼道灯坏了", "3号楼2单元501号楼"]
+)
+def test_a_floor_is_not_a_room(analyzer: Analyzer, text: str) -> None:
+    assert analyzer.extract_slots(text).room is None
 
 
 @pytest.mark.parametrize(
@@ -145,12 +159,13 @@ def test_urgency(analyzer: Analyzer, text: str, urgent: bool) -> None:
 @given(
     b=st.integers(1, 99), u=st.integers(1, 9), r=st.integers(101, 2999),
     style=st.sampled_from(["{b}号楼{u}单元{r}", "{b}栋{u}门{r}", "{b}-{u}-{r}",
-                           "{b}号楼 {u}单元 {r}室"]),
+                           "{b}号楼 {u}单元 {r}室", "{b}号楼{u}单元{f}楼{r}"]),
 )  # fmt: skip
 def test_generated_addresses_read_back(
     analyzer: Analyzer, b: int, u: int, r: int, style: str
 ) -> None:
-    slots = analyzer.extract_slots("铝厂小区" + style.format(b=b, u=u, r=r))
+    text = style.format(b=b, u=u, r=r, f=r // 100)  # the floor of room r
+    slots = analyzer.extract_slots("铝厂小区" + text)
     assert (slots.courtyard, slots.building, slots.unit, slots.room) == (
         "lvchang",
         str(b),
