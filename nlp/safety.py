@@ -8,7 +8,8 @@ the danger is not happening now: prevention (防止老人摔倒), a worry (怕�
 a drill, a past report being asked about (之前报的着火隐患), or a quarrel about damage
 (楼上漏水淹了我家 不肯赔). Danger words that are part of a phrase naming no danger at all are
 not read, strong or weak: a stove that will not light (打不着火, 点火器坏了) burns nothing, and
-a thing lost (孩子钥匙丢了, 快递丢了) is no person missing; the rest of the message still counts
+a thing lost (孩子钥匙丢了, 快递丢了) is no person missing, unless the person went somewhere or
+with something (孩子和狗都不见了, 老人去银行取钱不见了); the rest of the message still counts
 (燃气灶打不着火 一股煤气味 is a gas leak). Rules read `text.canonical` text with spaces and
 punctuation removed.
 """
@@ -38,10 +39,11 @@ def _alt(*words: str) -> str:
 
 
 # fmt: off
-PERSON = _alt(
+_PEOPLE = (
     "人", "老人", "老太", "老头", "大爷", "大娘", "奶奶", "爷爷", "姥姥", "姥爷", "我爸", "我妈",
     "爸", "妈", "爹", "娘", "老伴", "孩子", "小孩", "儿子", "女儿", "他", "她", "我",
 )
+PERSON = _alt(*_PEOPLE)
 HOME = _alt("家", "屋", "室内", "房间", "卧室", "客厅", "一楼", "1楼")  # 一楼 is arabized
 
 STRONG_RULES: dict[str, str] = {
@@ -156,11 +158,23 @@ _UNLIT = _alt("不[着点打]火", "[打点]不着了", "打着火", "[点打]�
 # A thing lost (孩子钥匙丢了, 我妈手机找不到了), not a person; but a person carrying it (背着书包
 # 不见了, 骑着电动车不见了) is the one missing, whichever character of the thing's name we are at.
 _CARRIED = "".join(f"(?<![背骑带拿抱推穿开]着{'.' * k})" for k in range(4))
+_KINDS = _alt("身份", "银行", "医保", "社保", "公交", "门禁", "饭", "老年", "学生", "电动车",
+              "自行车", "车", "家门", "大门", "房门", "门")  # 身份证, 车钥匙: one thing
 _THINGS = _alt("钥匙", "快递", "包裹", "手机", "钱包", "书包", "包", "卡", "证", "户口本", "存折",
                "自行车", "电动车", "电瓶车", "车", "狗", "猫", "东西", "钱", "眼镜", "拐杖",
                "助听器", "衣服", "鞋")
-_THING_LOST = _CARRIED + _THINGS + "(?:又|也|都|给|被人?|让人)?(?:弄|搞)?(?:不见了|找不到了|丢了)"
-_HARMLESS = re.compile(f"(?=({_UNLIT}|{_THING_LOST}))")  # a lookahead: overlaps found too
+_THING_LOST = (f"{_CARRIED}(?P<thing>{_KINDS}?{_THINGS})"
+               "(?:又|也|都|给|被人?|让人)?(?:弄|搞)?(?:不见了|找不到了|丢了)")
+# The thing is what is lost only when a person just before it owns it (孩子钥匙, 老人的手机,
+# 我妈家的狗) or lost it (老人把钥匙弄丢了). Anything else between them (孩子和狗, 孩子坐车,
+# 我妈去买衣服, 老人去银行取钱) may say the person went somewhere or with something and is the one
+# missing: then the phrase is read as it stands. The writer (我) and anyone (人) go unreported;
+# a run of person words is one person (孩子他爸), whose name may end in 子, 太, 婆 or 们 (小孩子).
+_MISSABLE = re.compile(_alt(*(p for p in _PEOPLE if p not in ("人", "我"))) + "+")
+_OWNED = re.compile("[子太婆们]?(?:家里?)?的?(?:那|这)?个?|.*把")
+_REACH = 12  # as far before the thing as the missing_person rule reaches
+_UNLIT_RE = re.compile(f"(?=({_UNLIT}))")  # a lookahead: overlaps found too
+_THING_LOST_RE = re.compile(f"(?=({_THING_LOST}))")
 # fmt: on
 
 _STRONG = [(name, re.compile(pattern)) for name, pattern in STRONG_RULES.items()]
@@ -211,5 +225,21 @@ class _Harmless:
         """Whether `hit` ends inside such a phrase: its last words, the ones that make it a
         danger (着火, 丢了), are the phrase's and say what the phrase says."""
         if self._spans is None:
-            self._spans = [m.span(1) for m in _HARMLESS.finditer(self._text)]
+            text = self._text
+            self._spans = [m.span(1) for m in _UNLIT_RE.finditer(text)] + [
+                m.span(1)
+                for m in _THING_LOST_RE.finditer(text)
+                if _nobody_else_lost(text, m.start("thing"))
+            ]
         return any(start < hit.end() <= end for start, end in self._spans)
+
+
+def _nobody_else_lost(text: str, thing_start: int) -> bool:
+    """Whether every person named just before the thing at `thing_start` owns or lost it, so
+    that the thing, not the person, is what is missing. In doubt a person is missing: a missed
+    emergency costs far more than a false one."""
+    return all(
+        _OWNED.fullmatch(text, person.end(), thing_start)
+        for person in _MISSABLE.finditer(text, max(0, thing_start - _REACH - 2), thing_start)
+        if person.end() >= thing_start - _REACH
+    )

@@ -29,9 +29,15 @@ STRONG = [
     "燃气灶打不着火 一股煤气味", "老人走丢了", "我爸找不到了", "孩子丢了 钥匙也丢了",
     "孩子背着书包不见了", "老人骑着电动车不见了",
 ]  # fmt: skip
+# A person who went somewhere or with something and is missing: the thing is not what is lost.
+MISSING_NEAR_A_THING = [
+    "孩子和狗都不见了", "孩子坐车不见了", "老人和狗都丢了", "我妈去买衣服不见了",
+    "孩子在小区骑自行车不见了", "老人去银行取钱不见了", "老人去办卡不见了", "孩子牵着狗不见了",
+    "老伴跟狗一块出去找不到了",
+]  # fmt: skip
 
 
-@pytest.mark.parametrize("text", STRONG)
+@pytest.mark.parametrize("text", STRONG + MISSING_NEAR_A_THING)
 def test_strong_danger_words(text: str) -> None:
     assert level(text) is Level.STRONG
 
@@ -71,6 +77,8 @@ WONT_LIGHT = [
 THINGS_LOST = [
     "钥匙丢了", "快递丢了", "家里钥匙丢了进不去门", "孩子钥匙丢了 进不去门",
     "老人把钥匙弄丢了", "我妈手机找不到了", "快递柜里的快递不见了", "我家狗丢了",
+    "我家钥匙丢了", "孩子的钥匙丢了", "孩子身份证丢了", "老人车钥匙又丢了",
+    "老人出门把钥匙弄丢了", "她家猫不见了", "小孩子钥匙丢了", "我爸爸钥匙丢了",
 ]  # fmt: skip
 
 
@@ -163,7 +171,9 @@ def test_a_stove_that_will_not_light_or_a_lost_thing_is_no_emergency(
 
 
 @pytest.mark.parametrize(
-    "text", ["老人走丢了", "我爸找不到了", "厨房着火", "油锅着了", "楼道有人点火", "点火烧东西"]
+    "text",
+    ["老人走丢了", "我爸找不到了", "厨房着火", "油锅着了", "楼道有人点火", "点火烧东西"]
+    + MISSING_NEAR_A_THING,
 )
 def test_real_fires_and_missing_people_stay_emergencies(analyzer: Analyzer, text: str) -> None:
     assert analyzer.analyze(text).intent == "emergency"
