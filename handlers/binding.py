@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
-from handlers.reporting import aside, prefixed
+from handlers.reporting import aside, drop_question, prefixed, then_next
 from handlers.turn import Context, Reply, Turn
 
 
@@ -71,10 +71,15 @@ def unbind(ctx: Context, turn: Turn) -> Reply:
 
 @handles("command", "取消")
 def cancel(ctx: Context, turn: Turn) -> Reply:
-    """Ends any dialogue; reports already opened stay open (a case is never lost)."""
-    had = ctx.dialogue.step is not None
-    ctx.dialogue.clear()
-    return Reply(ctx.say("dialogue.cancelled" if had else "dialogue.nothing_to_cancel"))
+    """Ends the question asked now; reports already opened stay open (a case is never lost).
+    Reports waiting their turn were promised (已记下): only the one asked about is dropped,
+    and the next is asked about."""
+    state = ctx.dialogue.state or {}
+    if state.get("step") is None or not state.get("queued"):
+        ctx.dialogue.clear()
+        had = state.get("step") is not None
+        return Reply(ctx.say("dialogue.cancelled" if had else "dialogue.nothing_to_cancel"))
+    return then_next(ctx, Reply(drop_question(ctx)))
 
 
 def _names(ctx: Context) -> str:

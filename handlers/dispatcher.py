@@ -1,8 +1,9 @@
 """Which conversation answers a turn, in one place.
 
-Order: events; `取消`; staff commands from staff; resident commands (绑定 …); within a
-pending dialogue step, an emergency, then a new message of its own (the step's "leave"
-handler), then the step's answer; a rating reply; photos, voice and locations; then the
+Order: events; `取消`; a cancel word with more words while a report or binding is asked
+about (the step's "leave" handler); staff commands from staff; resident commands (绑定 …);
+within a pending dialogue step, an emergency, then a new message of its own (the step's
+"leave" handler), then the step's answer; a rating reply; photos, voice and locations; then the
 intent model. The apology when a handler raises lives here, not in every handler."""
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ COMMAND_RE = re.compile(r"^\s*(\S+?)(?:\s+|$)")
 BARE_NUMBER_RE = re.compile(r"^(?:工单号?)?\s*\d{6}-\d{4}\s*$")
 NEW_MESSAGE_INTENTS = frozenset({"repair", "dispute", "elder_help", "opinion", "query"})
 NEW_MESSAGE_CONFIDENCE = 0.8
+# Steps whose "leave" handler gives the question up for a new message after a cancel word.
+GIVE_UP_STEPS = frozenset({"ask_address", "bind"})
 
 
 class HandlerServices(Protocol):
@@ -83,6 +86,13 @@ def choose(ctx: Context, turn: Turn) -> registry.Handler:
     if text in CANCEL_WORDS:
         return _route("command", "取消")
     word = _first_word(text)
+    if (
+        word in CANCEL_WORDS
+        and turn.kind in ("text", "voice")
+        and ctx.dialogue.step in GIVE_UP_STEPS
+    ):
+        # "取消 我要投诉楼上噪音": the question is given up for the rest, which is not lost.
+        return _route("leave", str(ctx.dialogue.step))
     if word and ctx.org.is_staff(turn.openid):
         staff = registry.route("staff", word)
         if staff is not None:

@@ -14,6 +14,8 @@ from cases.queries import newest_active_case
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
 from handlers.reporting import (
+    ANOTHER_RE,
+    REPORT_INTENTS,
     aside,
     attach_pending,
     attach_turn_media,
@@ -114,8 +116,8 @@ def _add_to(ctx: Context, case: Case, turn: Turn, place: Place, text: str) -> Re
 @handles("step", "emergency_address")
 def emergency_address(ctx: Context, turn: Turn) -> Reply:
     """The address of an emergency that is already open: fill it in and dispatch again.
-    Whatever else the resident says meanwhile is a note on the case (a report, question or
-    opinion of its own is not: see `new_message_in_emergency`)."""
+    Whatever else the resident says meanwhile is a note on the case (a question, an opinion
+    or a report marked as another matter is not: see `new_message_in_emergency`)."""
     state = ctx.dialogue.state or {}
     case = ctx.session.get(Case, int(state.get("case_id", 0)))
     place = place_of_slots(ctx.analyzer.extract_slots(turn.text))
@@ -139,31 +141,31 @@ def emergency_address(ctx: Context, turn: Turn) -> Reply:
 
 @handles("leave", "emergency_address")
 def new_message_in_emergency(ctx: Context, turn: Turn) -> Reply:
-    """A report, a question or an opinion while the open emergency waits for its address. A
-    place in it is taken as the emergency's first (the resident may be saying where it
-    happens, and that matters most), and the report is filed there too; without one, the
-    message is handled aside and the emergency asked about again."""
+    """A report, a question or an opinion while the open emergency waits for its address.
+    A question or an opinion is answered aside and the address asked again: the place it
+    names is what it is about, not where the emergency is. A report marked as another matter
+    (另外, 还有 …) is filed aside the same way. Any other report is more about the
+    emergency itself ("老人八十多岁了一个人住", "门锁坏了进不去"): a note on it, and a place
+    in it is the emergency's."""
     state = ctx.dialogue.state or {}
     case = ctx.session.get(Case, int(state.get("case_id", 0)))
     if case is None or case.status not in lifecycle.ACTIVE:
         _leave_question(ctx)
         return aside(ctx, turn)
-    place = place_of_slots(ctx.analysis.slots)
-    if place.courtyard:
-        located = _located(ctx, turn, case, place)
-        filed = aside(ctx, turn)
-        return then_next(
-            ctx,
-            replace(
-                filed,
-                text=f"{located.text}\n{filed.text}",
-                case_id=filed.case_id or located.case_id,
-                followups=located.followups + filed.followups,
-            ),
-        )
+    if ctx.analysis.intent in REPORT_INTENTS and not ANOTHER_RE.search(turn.text):
+        return _more_about(ctx, turn, case)
     filed = aside(ctx, turn)
     again = ctx.say("emergency.still_asking", number=case.number)
     return replace(filed, text=f"{filed.text}\n{again}")
+
+
+def _more_about(ctx: Context, turn: Turn, case: Case) -> Reply:
+    """Words about the emergency, as the step takes them; when they also say where, the
+    address alone would lose them, so they are kept as a note first."""
+    if place_of_slots(ctx.analysis.slots).courtyard:
+        note = turn.text[:500]
+        lifecycle.record(ctx.session, case, "note", ctx.resident.openid, note, now=ctx.now)
+    return emergency_address(ctx, turn)
 
 
 def _leave_question(ctx: Context) -> None:

@@ -24,7 +24,9 @@ from handlers.turn import Context, Location, Reply, Turn
 ASK_LIMIT = 3  # after this many answers without an address, say how to write one
 PENDING_LIMIT = 9  # photos kept for a report not yet made
 QUEUE_LIMIT = 3  # reports waiting for their turn to be asked where
-WAITING_FIELDS = ("intent", "text", "place", "phone", "urgent")  # a report without its address
+REPORT_INTENTS = ("repair", "dispute", "elder_help")
+# A report without its address, with the photos kept for it.
+WAITING_FIELDS = ("intent", "text", "place", "phone", "urgent", "pending_media")
 # "另外5号楼电梯也坏了": a second problem, not more words about the one being asked about.
 ANOTHER_RE = re.compile(r"另外|还有|此外|再有|顺便|也")
 # "算了 我要投诉楼上噪音": the report being asked about is given up for the new one.
@@ -108,10 +110,7 @@ def new_message_while_asked(ctx: Context, turn: Turn) -> Reply:
     state = ctx.dialogue.state or {}
     asked = ctx.say(f"intent.{state.get('intent', 'repair')}")
     if GIVE_UP_RE.match(turn.text):
-        ctx.dialogue.clear()
-        if state.get("queued"):
-            ctx.dialogue.update(queued=state["queued"])
-        return prefixed(ctx.say("report.given_up", what=asked), aside(ctx, turn))
+        return prefixed(drop_question(ctx), aside(ctx, turn))
     if ctx.analysis.intent == state.get("intent") and not ANOTHER_RE.search(turn.text):
         return _answer(ctx, turn, more_words=True)
     reply = aside(ctx, turn)
@@ -145,6 +144,20 @@ def aside(ctx: Context, turn: Turn) -> Reply:
     return reply
 
 
+def drop_question(ctx: Context) -> str:
+    """The question asked now is dropped, and with it the report asked about; the reports
+    waiting their turn stay (the bot said 已记下), for `then_next` to ask about. Returns the
+    line that says what was dropped."""
+    state = ctx.dialogue.state or {}
+    ctx.dialogue.clear()
+    if state.get("queued"):
+        ctx.dialogue.update(queued=state["queued"])
+    if state.get("step") != "ask_address":
+        return ctx.say("dialogue.cancelled")
+    what = ctx.say(f"intent.{state.get('intent', 'repair')}")
+    return ctx.say("report.given_up", what=what, text=short_text(str(state.get("text", ""))))
+
+
 def waiting_reports(ctx: Context) -> list[dict[str, Any]]:
     """The reports still without an address: the one being asked about, then the queue; for
     a question (the emergency's) that takes the place of that one."""
@@ -160,14 +173,10 @@ def next_question(ctx: Context) -> str | None:
     queued = list(state.get("queued") or [])
     if state.get("step") or not queued:
         return None
-    first = queued[0]
-    ctx.dialogue.start(
-        "ask_address",
-        **first,
-        tries=0,
-        pending_media=state.get("pending_media", []),
-        queued=queued[1:],
-    )
+    first = dict(queued[0])
+    # The photos sent for it while it was asked about come back with it.
+    media = list(first.pop("pending_media", None) or []) + list(state.get("pending_media") or [])
+    ctx.dialogue.start("ask_address", **first, tries=0, pending_media=media, queued=queued[1:])
     what = ctx.say(f"intent.{first['intent']}")
     return ctx.say("report.ask_next", what=what, text=short_text(str(first["text"])))
 
@@ -295,10 +304,12 @@ def keep_pending(ctx: Context, turn: Turn, kind: str) -> None:
 
 
 def attach_pending(ctx: Context, case: Case) -> list[Followup]:
-    """Photos sent before the words: kept in the dialogue, attached to the case now."""
+    """Photos sent before the words: kept in the dialogue, attached to the case now. Not
+    while a report is asked about: they are that report's, and an emergency opened meanwhile
+    leaves them with it (`waiting_reports` queues them together)."""
     state = ctx.dialogue.state or {}
     pending = state.get("pending_media") or []
-    if not pending:
+    if not pending or state.get("step") == "ask_address":
         return []
     followups: list[Followup] = []
     for item in pending:
@@ -319,7 +330,7 @@ def _courtyard_names(ctx: Context) -> str:
     return "、".join(unit.name for unit in ctx.org.courtyards[:6])
 
 
-@handles("intent", "repair", "dispute", "elder_help")
+@handles("intent", *REPORT_INTENTS)
 def report_problem(ctx: Context, turn: Turn) -> Reply:
     """Repair, dispute and elder help differ only in policy (who starts, how fast), which
     lives in config/escalation.yaml; the conversation is the same."""

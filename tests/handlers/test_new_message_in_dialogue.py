@@ -129,7 +129,7 @@ def test_giving_a_report_up_for_another(resident: Phone, db: Database) -> None:
         resident,
         [
             ("楼道灯坏了", "哪个小区"),
-            ("算了 我要投诉楼上噪音", "刚才的报修不再登记…收到您的矛盾纠纷…哪个小区"),
+            ("算了 我要投诉楼上噪音", "报修“楼道灯坏了”不再登记…收到您的矛盾纠纷…哪个小区"),
             ("铝厂小区2号楼", "已受理您的矛盾纠纷…工单号"),
         ],
     )
@@ -195,18 +195,71 @@ def test_a_report_while_an_emergency_asks_where_waits(resident: Phone, db: Datab
     assert not any("电梯" in note for note in notes)  # a report of its own, not a note
 
 
-def test_a_report_with_a_place_answers_the_emergency_and_is_filed(
+def test_another_report_with_a_place_is_filed_but_does_not_locate_the_emergency(
     resident: Phone, db: Database
 ) -> None:
-    """Where the emergency is comes first (the place may be its own); the report is filed too."""
+    """Marked as another matter (也), the report is filed where it says; that place is the
+    report's, not the emergency's, which is asked about again."""
     [first] = play(resident, [("救命 有人晕倒了", "120…回复您所在的小区")])
     play(
         resident,
-        [("铝厂小区3号楼 楼道灯也坏了", f"已更新紧急工单 {number_in(first)}…已受理您的报修")],
+        [
+            (
+                "铝厂小区3号楼 楼道灯也坏了",
+                f"已受理您的报修…紧急工单 {number_in(first)}…小区和楼号",
+            ),
+            ("前进路50号院2号楼", f"已更新紧急工单 {number_in(first)}"),
+        ],
     )
     emergency, light = cases_of(db, resident.openid)
-    assert (emergency.courtyard, emergency.building) == ("lvchang", "3")
+    assert (emergency.courtyard, emergency.building) == ("qjl50", "2")
     assert (light.intent, light.courtyard, light.building) == ("repair", "lvchang", "3")
+
+
+def test_an_opinion_naming_a_place_does_not_locate_the_emergency(
+    resident: Phone, db: Database
+) -> None:
+    """An opinion is answered aside; the place it names is not where the emergency is."""
+    [first] = play(resident, [("救命 有人晕倒了", "120…回复您所在的小区")])
+    play(
+        resident,
+        [("建议前进路50号院加装电梯", f"感谢您的意见…紧急工单 {number_in(first)}…小区和楼号")],
+    )
+    [emergency] = cases_of(db, resident.openid)
+    assert (emergency.courtyard, emergency.stage) == (None, 0)
+
+
+def test_a_question_naming_a_place_does_not_locate_the_emergency(
+    resident: Phone, db: Database
+) -> None:
+    [first] = play(resident, [("救命 有人晕倒了", "120…回复您所在的小区")])
+    play(resident, [("铝厂小区3号楼的工单怎么样了", f"{number_in(first)}…小区和楼号")])
+    [emergency] = cases_of(db, resident.openid)
+    assert (emergency.courtyard, emergency.stage) == (None, 0)
+
+
+def test_details_of_the_emergency_are_notes_on_it(resident: Phone, db: Database) -> None:
+    """What reads as elder help or a repair, unmarked, is more about the emergency itself."""
+    [first] = play(resident, [("救命 有人晕倒了", "120…回复您所在的小区")])
+    play(
+        resident,
+        [
+            ("老人八十多岁了一个人住", "已记录…小区和楼号"),
+            ("门锁坏了进不去", "已记录…小区和楼号"),
+        ],
+    )
+    [emergency] = cases_of(db, resident.openid)
+    notes = [e.note or "" for e in case_of(db, number_in(first)).events if e.kind == "note"]
+    assert notes == ["老人八十多岁了一个人住", "门锁坏了进不去"]
+
+
+def test_details_of_the_emergency_with_a_place_locate_it(resident: Phone, db: Database) -> None:
+    [first] = play(resident, [("救命 有人晕倒了", "120…回复您所在的小区")])
+    play(resident, [("铝厂小区2号楼 老人八十多岁了一个人住", f"已更新紧急工单 {number_in(first)}")])
+    [emergency] = cases_of(db, resident.openid)
+    assert (emergency.courtyard, emergency.building) == ("lvchang", "2")
+    notes = [e.note or "" for e in case_of(db, number_in(first)).events if e.kind == "note"]
+    assert notes == ["铝厂小区2号楼 老人八十多岁了一个人住"]
 
 
 def test_a_report_being_asked_about_waits_behind_an_emergency(
@@ -224,3 +277,92 @@ def test_a_report_being_asked_about_waits_behind_an_emergency(
     emergency, light = cases_of(db, resident.openid)
     assert (emergency.intent, emergency.building) == ("emergency", "2")
     assert (light.intent, light.building) == ("repair", "3")
+
+
+def test_a_photo_of_the_report_asked_about_stays_with_it_behind_an_emergency(
+    resident: Phone, db: Database
+) -> None:
+    play(resident, [("楼道灯坏了", "哪个小区")])
+    resident.send_xml(resident.sim.message(resident.openid, "image", MediaId="LIGHTPHOTO"))
+    play(
+        resident,
+        [
+            ("救命 有人晕倒了", "120…回复您所在的小区"),
+            ("铝厂小区2号楼", "已更新紧急工单…楼道灯坏了…哪个小区"),
+            ("铝厂小区3号楼", "已受理您的报修…工单号"),
+        ],
+    )
+    emergency, light = cases_of(db, resident.openid)
+    assert [a.media_id for a in case_of(db, emergency.number).attachments] == []
+    assert [a.media_id for a in case_of(db, light.number).attachments] == ["LIGHTPHOTO"]
+
+
+def test_cancel_drops_only_the_report_asked_about(resident: Phone, db: Database) -> None:
+    """The waiting one was promised (已记下): it is asked about next, not dropped with it."""
+    play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区"),
+            ("另外5号楼电梯也坏了", "已记下"),
+            ("取消", "“楼道灯坏了”不再登记…“另外5号楼电梯也坏了”：请问是哪个小区"),
+            ("铝厂小区", "已受理您的报修（铝厂小区5号楼）…工单号"),
+            ("取消", "没有进行中"),
+        ],
+    )
+    assert [c.text for c in cases_of(db, resident.openid)] == ["另外5号楼电梯也坏了"]
+
+
+def test_cancel_while_an_emergency_asks_where_keeps_the_waiting_report(
+    resident: Phone, db: Database
+) -> None:
+    [first] = play(resident, [("救命 有人晕倒了", "120…回复您所在的小区")])
+    play(
+        resident,
+        [
+            ("另外5号楼电梯也坏了", "已记下"),
+            ("算了", "已取消…“另外5号楼电梯也坏了”：请问是哪个小区"),
+            ("铝厂小区", "已受理您的报修（铝厂小区5号楼）"),
+        ],
+    )
+    emergency, lift = cases_of(db, resident.openid)
+    assert (emergency.number, emergency.status, emergency.courtyard) == (
+        number_in(first),
+        "open",
+        None,
+    )
+    assert (lift.text, lift.building) == ("另外5号楼电梯也坏了", "5")
+
+
+def test_a_new_report_after_the_cancel_word_gives_the_asked_one_up(
+    resident: Phone, db: Database
+) -> None:
+    play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区"),
+            ("取消 我要投诉楼上噪音", "“楼道灯坏了”不再登记…收到您的矛盾纠纷…哪个小区"),
+            ("铝厂小区2号楼", "已受理您的矛盾纠纷…工单号"),
+        ],
+    )
+    [case] = cases_of(db, resident.openid)
+    assert (case.intent, case.building) == ("dispute", "2")
+
+
+def test_a_new_report_after_the_cancel_word_gives_binding_up(resident: Phone, db: Database) -> None:
+    play(
+        resident,
+        [
+            ("绑定", "请发送您的小区"),
+            ("取消 铝厂小区3号楼下水道堵了", "已退出住址绑定…已受理您的报修…工单号"),
+        ],
+    )
+    [case] = cases_of(db, resident.openid)
+    assert (case.courtyard, case.building) == ("lvchang", "3")
+    assert bound_courtyard(db, resident.openid) is None
+
+
+def test_the_cancel_word_with_more_words_and_no_question_still_cancels(
+    resident: Phone, db: Database
+) -> None:
+    play(resident, [("取消 我要投诉楼上噪音", "没有进行中")])
+    assert cases_of(db, resident.openid) == []
