@@ -11,11 +11,11 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 
 import redis
-from sqlalchemy import select, update
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -154,103 +154,143 @@ def authenticate(
     throttle: LoginThrottle,
     now: datetime | None = None,
 ) -> Login:
-    """Check a password. MAX_FAILURES wrong ones for a name from one network lock that name for
-    that network for LOCKOUT; ACCOUNT_MAX_FAILURES from anywhere lock it everywhere (see
-    LoginThrottle). A lock refuses even the right password until it ends.
+    """Check a password. The attempt is counted before the slow hash check (LoginThrottle.begin),
+    and one past MAX_FAILURES for the name from one network, or past ACCOUNT_MAX_FAILURES for
+    the name from anywhere, is refused without a check and sets the lock: guesses sent at once
+    get no more checks than guesses sent one by one. A wrong password keeps its attempt and
+    locks at the limit; a right one gives it back. A lock refuses even the right password.
 
-    Known and unknown names get the same answers, and an unknown name costs a hash check as a
-    known one does. When Redis fails, the account's count in the database takes over at the
-    ACCOUNT_MAX_FAILURES threshold and every such login is logged (see _redis_failed)."""
+    Known and unknown names get the same answers at the same cost: a hash check (a dummy one
+    for an unknown name) when the attempt is let through, none when it is refused. When Redis
+    fails, the account's row counts the same way at the ACCOUNT_MAX_FAILURES threshold and
+    every such login is logged (see _redis_failed)."""
     now = now or utcnow()
     admin = session.scalar(select(AdminUser).where(AdminUser.name == name))
     actor = f"admin:{admin.name}" if admin is not None else f"login:{name[:64]}"
+    held = _database_lock(admin, now)
+    if held is not None:
+        return _refused(session, actor, network, held)
     try:
-        left: timedelta | None = throttle.lock_left(name, network)
-        counting = True
+        attempt = throttle.begin(name, network)
     except redis.RedisError as exc:
-        left, counting = None, False
         _redis_failed(exc, name, network)
-    until = _later(now + left if left else None, _database_lock(admin, now))
-    if until is not None:
-        audit(session, actor, "login.locked", f"refused while locked, from {network}")
-        return Login(None, until)
-    hashed = admin.password_hash if admin is not None else _dummy_hash()
-    if check_password_hash(hashed, password) and admin is not None:
-        return _logged_in(session, admin, network, throttle if counting else None)
-    if counting:
+        return _in_database(session, admin, actor, password, network, now)
+    if attempt.locked is not None:
+        if attempt.locking is None:
+            return _refused(session, actor, network, now + attempt.locked)
+        return _locked_now(session, actor, network, now, attempt.locking)
+    if _password_is_right(admin, password):
+        assert admin is not None  # for the type checker: a made-up name has no right password
         try:
-            return _count_in_redis(session, throttle, actor, name, network, now, known=bool(admin))
+            throttle.give_back(name, network)
         except redis.RedisError as exc:
-            _redis_failed(exc, name, network)
-    return _count_in_database(session, admin, actor, network, now)
-
-
-def _logged_in(
-    session: Session, admin: AdminUser, network: str, throttle: LoginThrottle | None
-) -> Login:
-    """Clear what this admin's own typos left, and log the login with its address."""
-    if throttle is not None:
-        try:
-            throttle.forget_failures(admin.name, network)
-        except redis.RedisError as exc:
-            _redis_failed(exc, admin.name, network)
-    admin.failed_logins = 0
-    admin.locked_until = None
-    audit(session, f"admin:{admin.name}", "login", f"from {network}")
-    return Login(admin)
-
-
-def _count_in_redis(
-    session: Session,
-    throttle: LoginThrottle,
-    actor: str,
-    name: str,
-    network: str,
-    now: datetime,
-    *,
-    known: bool,
-) -> Login:
-    """The normal case: count for (name, network) and name, whether or not the name exists."""
-    failures, locked = throttle.count_failure(name, network)
-    if locked is not None:
-        until = now + LOCKOUT
-        whom = "from every address" if locked == "name" else f"from {network}"
-        audit(session, actor, "login.lockout", f"locked {whom} until {until}")
-        return Login(None, until)
-    which = f"failure {failures}" if known else f"unknown name, failure {failures}"
+            _redis_failed(exc, name, network, "its attempt stays counted")
+        return _logged_in(session, admin, network)
+    try:
+        locking = throttle.fail(name, network, attempt)
+    except redis.RedisError as exc:
+        _redis_failed(exc, name, network, "counted, but no lock set at the limit")
+        locking = None
+    if locking is not None:
+        return _locked_now(session, actor, network, now, locking)
+    which = f"failure {attempt.pair}" if admin else f"unknown name, failure {attempt.pair}"
     audit(session, actor, "login.failed", f"{which} from {network}")
     return Login(None)
 
 
-def _count_in_database(
-    session: Session, admin: AdminUser | None, actor: str, network: str, now: datetime
+def _password_is_right(admin: AdminUser | None, password: str) -> bool:
+    """The hash check, at the same cost for a made-up name: who times the answers must not
+    learn which names exist."""
+    hashed = admin.password_hash if admin is not None else _dummy_hash()
+    return check_password_hash(hashed, password) and admin is not None
+
+
+def _logged_in(session: Session, admin: AdminUser, network: str) -> Login:
+    """Start the account's count in its row afresh, and log the login with its address."""
+    session.execute(
+        update(AdminUser)
+        .where(AdminUser.id == admin.id, AdminUser.failed_logins != 0)
+        .values(failed_logins=0)
+    )
+    audit(session, f"admin:{admin.name}", "login", f"from {network}")
+    return Login(admin)
+
+
+def _refused(session: Session, actor: str, network: str, until: datetime) -> Login:
+    """A lock holds: refused without a check and without counting."""
+    audit(session, actor, "login.locked", f"refused while locked, from {network}")
+    return Login(None, until)
+
+
+def _locked_now(session: Session, actor: str, network: str, now: datetime, what: str) -> Login:
+    """This attempt set a lock: 'name' (from every network) or 'address' (from `network`)."""
+    until = now + LOCKOUT
+    whom = "from every address" if what == "name" else f"from {network}"
+    audit(session, actor, "login.lockout", f"locked {whom} until {until}")
+    return Login(None, until)
+
+
+def _in_database(
+    session: Session,
+    admin: AdminUser | None,
+    actor: str,
+    password: str,
+    network: str,
+    now: datetime,
 ) -> Login:
-    """Redis failed: count per account in its row, at the backstop's threshold, so that guessing
-    stays bounded without locking out the admins no one is guessing at. (Made-up names are not
-    counted here: a name that locks while Redis is down exists.)"""
+    """Redis failed: count per account in its row, at the backstop's threshold and in the same
+    order (count, then check), so that guessing stays bounded without locking out the admins
+    no one is guessing at. The row's count does not expire: a right password or a lock starts
+    it afresh. (Made-up names are not counted here: a name that locks while Redis is down
+    exists.)"""
     if admin is None:
+        _password_is_right(None, password)
         audit(session, actor, "login.failed", f"unknown name from {network}, not counted")
         return Login(None)
-    # Counted in the database, not in the loaded row: guesses sent in parallel (to several web
-    # processes) each read the same count during the slow hash check, and `+= 1` on the row
-    # would keep one failure of them all.
-    failures = session.execute(
-        update(AdminUser)
-        .where(AdminUser.id == admin.id)
-        .values(failed_logins=AdminUser.failed_logins + 1)
-        .returning(AdminUser.failed_logins)
-    ).scalar_one()
-    if failures >= lockout.ACCOUNT_MAX_FAILURES:
-        until = now + LOCKOUT
-        session.execute(
-            update(AdminUser)
-            .where(AdminUser.id == admin.id)
-            .values(failed_logins=0, locked_until=until)
-        )
-        audit(session, actor, "login.lockout", f"locked from every address until {until}")
-        return Login(None, until)
+    failures = _count_in_row(session, admin.id, now)
+    if failures is None:  # locked meanwhile by an attempt sent alongside
+        until = session.scalar(select(AdminUser.locked_until).where(AdminUser.id == admin.id))
+        return _refused(session, actor, network, until or now + LOCKOUT)
+    limit = lockout.ACCOUNT_MAX_FAILURES
+    if failures <= limit and _password_is_right(admin, password):
+        return _logged_in(session, admin, network)
+    if failures >= limit:
+        _lock_row(session, admin.id, now + LOCKOUT)
+        return _locked_now(session, actor, network, now, "name")
     audit(session, actor, "login.failed", f"failure {failures} from {network}, counted in SQL")
     return Login(None)
+
+
+def _count_in_row(session: Session, admin_id: int, now: datetime) -> int | None:
+    """This attempt's number in the account's row, or None if the row is locked. Committed at
+    once on a connection of its own: attempts sent alongside (to several web processes) must
+    see it before their own hash check, not when this request's transaction ends."""
+    with _engine(session).begin() as conn:
+        return conn.execute(
+            update(AdminUser)
+            .where(
+                AdminUser.id == admin_id,
+                or_(AdminUser.locked_until.is_(None), AdminUser.locked_until <= now),
+            )
+            .values(failed_logins=AdminUser.failed_logins + 1)
+            .returning(AdminUser.failed_logins)
+        ).scalar_one_or_none()
+
+
+def _lock_row(session: Session, admin_id: int, until: datetime) -> None:
+    """Lock the account until `until` and start its count afresh, committed at once as the
+    count is."""
+    with _engine(session).begin() as conn:
+        conn.execute(
+            update(AdminUser)
+            .where(AdminUser.id == admin_id)
+            .values(failed_logins=0, locked_until=until)
+        )
+
+
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
 
 
 def _database_lock(admin: AdminUser | None, now: datetime) -> datetime | None:
@@ -260,19 +300,12 @@ def _database_lock(admin: AdminUser | None, now: datetime) -> datetime | None:
     return None
 
 
-def _later(first: datetime | None, second: datetime | None) -> datetime | None:
-    return max((t for t in (first, second) if t is not None), default=None)
-
-
-def _redis_failed(exc: Exception, name: str, network: str) -> None:
+def _redis_failed(
+    exc: Exception, name: str, network: str, what: str = "counting per account in SQL"
+) -> None:
     """Logged on every login Redis could not count, so that guessing during an outage is seen
     (the per-address count is off then; the per-account count in SQL still holds)."""
-    log.warning(
-        "login of %r from %s: Redis unavailable (%s), counting per account in SQL",
-        name[:64],
-        network,
-        exc,
-    )
+    log.warning("login of %r from %s: Redis unavailable (%s), %s", name[:64], network, exc, what)
 
 
 @cache

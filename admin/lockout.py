@@ -1,4 +1,4 @@
-"""The login lockout's counts: wrong passwords per (name, client network) and per name, in
+"""The login lockout's counts: login attempts per (name, client network) and per name, in
 Redis, for any name, real or made up, so that the answers never tell which names exist and
 wrong passwords from one place do not lock the admin out everywhere (admin.accounts decides
 with them; it falls back to the account's row when Redis is away)."""
@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-# Wrong passwords for one name from one client network before that pair waits LOCKOUT.
+# Attempts (wrong passwords, and checks still running) for one name from one client network
+# before that pair waits LOCKOUT.
 MAX_FAILURES = 5
-# Wrong passwords for one name from all networks together before it waits LOCKOUT everywhere:
+# Attempts for one name from all networks together before it waits LOCKOUT everywhere:
 # the backstop against guessing spread over many addresses. Each network adds at most
 # MAX_FAILURES per LOCKOUT, so it takes ten networks to lock an admin out this way.
 ACCOUNT_MAX_FAILURES = 10 * MAX_FAILURES
@@ -35,12 +36,76 @@ def client_network(address: str | None) -> str:
     return str(ip)
 
 
+# Run by Redis as one step, so that attempts sent at once are numbered one after another and
+# none passes a lock that an earlier one set. KEYS: the pair's count and lock, the name's count
+# and lock; ARGV: MAX_FAILURES, ACCOUNT_MAX_FAILURES, a count's memory (s), LOCKOUT (ms).
+# Returns {pair number, name number, lock left (ms), 'name' or 'address' when this attempt set
+# the lock}; the numbers are 0 for an attempt refused.
+_BEGIN = """
+local left = math.max(redis.call('PTTL', KEYS[2]), redis.call('PTTL', KEYS[4]))
+if left > 0 then
+  return {0, 0, left, ''}
+end
+local pair = tonumber(redis.call('GET', KEYS[1]) or '0') + 1
+local name = tonumber(redis.call('GET', KEYS[3]) or '0') + 1
+local past = ''
+if name > tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
+  redis.call('DEL', KEYS[3])
+  past = 'name'
+end
+if pair > tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[4])
+  redis.call('DEL', KEYS[1])
+  if past == '' then past = 'address' end
+end
+if past ~= '' then
+  return {0, 0, tonumber(ARGV[4]), past}
+end
+redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('INCR', KEYS[3])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+return {pair, name, 0, ''}
+"""
+
+# KEYS: the pair's count, the name's count. The name's count may have been cleared by a lock
+# meanwhile: it never goes below 0.
+_GIVE_BACK = """
+redis.call('DEL', KEYS[1])
+if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then
+  redis.call('DECR', KEYS[2])
+end
+"""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One login attempt as LoginThrottle.begin counted it: let through to the password check
+    with its numbers, or refused (`locked` is then the lock's time left)."""
+
+    pair: int  # its number among the attempts for (name, network); 0 when refused
+    name: int  # its number among the attempts for the name from every network; 0 when refused
+    locked: timedelta | None = None
+    locking: str | None = None  # refused for being past a limit: the lock it set, as in fail()
+
+    @property
+    def refused(self) -> bool:
+        return self.locked is not None
+
+
 @dataclass(frozen=True)
 class LoginThrottle:
-    """Wrong passwords counted in Redis per (name, client network) and per name, for any name:
+    """Login attempts counted in Redis per (name, client network) and per name, for any name:
     a made-up name locks exactly like a real one, so the answers never tell which names exist.
 
-    Every key expires by itself (a count LOCKOUT after its last failure, a lock after LOCKOUT),
+    An attempt is counted before its password is checked (begin), and one past MAX_FAILURES
+    for its pair or ACCOUNT_MAX_FAILURES for its name is refused unchecked and sets the lock:
+    the hash check is slow, and guesses sent at once must not all pass a check of the count
+    made before any of them was counted. A right password gives its attempt back (give_back),
+    a wrong one keeps it and locks at the limit (fail).
+
+    Every key expires by itself (a count LOCKOUT after its last attempt, a lock after LOCKOUT),
     so guessing random names cannot fill Redis, and no migration is needed. Names are kept as
     digests: people type passwords into the name field. Methods raise redis.RedisError."""
 
@@ -53,40 +118,49 @@ class LoginThrottle:
         whole = f"{self.prefix}:login:{digest}"
         return f"{whole}@{network}", whole
 
-    def lock_left(self, name: str, network: str) -> timedelta | None:
-        """How much longer this name is locked for this network (the pair's lock or the name's,
-        whichever ends later); None when it is not locked."""
-        with self.conn.pipeline(transaction=False) as pipe:
-            for stem in self._keys(name, network):
-                pipe.pttl(f"{stem}:lock")
-            left = max(pipe.execute())
-        return timedelta(milliseconds=left) if left > 0 else None
-
-    def count_failure(self, name: str, network: str) -> tuple[int, str | None]:
-        """Count a wrong password; (the pair's failures so far, what this one locked: 'address',
-        'name' or None). INCR is atomic, so guesses sent at once all count."""
+    def begin(self, name: str, network: str) -> Attempt:
+        """Count an attempt, or refuse it: while a lock holds (uncounted), or when it is past a
+        limit (uncounted, and it sets the lock). One round trip, atomic in Redis."""
         pair, whole = self._keys(name, network)
-        memory = int(LOCKOUT.total_seconds())
-        with self.conn.pipeline() as pipe:
-            pipe.incr(f"{pair}:fails").expire(f"{pair}:fails", memory)
-            pipe.incr(f"{whole}:fails").expire(f"{whole}:fails", memory)
-            pair_failures, _, name_failures, _ = pipe.execute()
-        locked = None
-        if name_failures >= ACCOUNT_MAX_FAILURES:
-            self._lock(whole)
-            locked = "name"
-        if pair_failures >= MAX_FAILURES:
-            self._lock(pair)
-            locked = locked or "address"
-        return pair_failures, locked
+        keys = [f"{pair}:fails", f"{pair}:lock", f"{whole}:fails", f"{whole}:lock"]
+        limits = [MAX_FAILURES, ACCOUNT_MAX_FAILURES]
+        timing = [int(LOCKOUT.total_seconds()), int(LOCKOUT.total_seconds() * 1000)]
+        script = self.conn.register_script(_BEGIN)
+        pair_number, name_number, left, locking = script(keys=keys, args=limits + timing)
+        if left > 0:
+            return Attempt(0, 0, timedelta(milliseconds=left), locking.decode() or None)
+        return Attempt(pair_number, name_number)
 
-    def _lock(self, stem: str) -> None:
+    def fail(self, name: str, network: str, attempt: Attempt) -> str | None:
+        """A wrong password keeps its attempt; at a limit it locks. What it locked: 'name'
+        (from every network), 'address' (from this network only) or None."""
+        pair, whole = self._keys(name, network)
+        reached = [
+            (stem, what)
+            for stem, what, number, limit in (
+                (whole, "name", attempt.name, ACCOUNT_MAX_FAILURES),
+                (pair, "address", attempt.pair, MAX_FAILURES),
+            )
+            if number >= limit
+        ]
+        if not reached:
+            return None
+        with self.conn.pipeline() as pipe:
+            for stem, _ in reached:
+                self._lock(pipe, stem)
+            pipe.execute()
+        return reached[0][1]
+
+    @staticmethod
+    def _lock(pipe: Any, stem: str) -> None:
         """Lock for LOCKOUT and start the count afresh for when the lock ends."""
-        with self.conn.pipeline() as pipe:
-            pipe.set(f"{stem}:lock", b"1", px=int(LOCKOUT.total_seconds() * 1000))
-            pipe.delete(f"{stem}:fails").execute()
+        pipe.set(f"{stem}:lock", b"1", px=int(LOCKOUT.total_seconds() * 1000))
+        pipe.delete(f"{stem}:fails")
 
-    def forget_failures(self, name: str, network: str) -> None:
-        """A right password clears its own network's count (typos of the admin), not the name's:
-        an attacker's spread-out guesses must not restart whenever the admin logs in."""
-        self.conn.delete(f"{self._keys(name, network)[0]}:fails")
+    def give_back(self, name: str, network: str) -> None:
+        """A right password: its network's count is cleared (the admin's typos do not add up
+        across logins), and its own attempt is taken off the name's count (so the admin's
+        logins do not use up the backstop) but no more: guesses spread over other networks
+        must not restart whenever the admin logs in."""
+        pair, whole = self._keys(name, network)
+        self.conn.register_script(_GIVE_BACK)(keys=[f"{pair}:fails", f"{whole}:fails"])

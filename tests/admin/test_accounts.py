@@ -111,10 +111,42 @@ def test_throttle_keeps_no_typed_name_and_nothing_forever(redis_conn: redis.Redi
     digests only, and every key expires within LOCKOUT."""
     throttle = LoginThrottle(redis_conn, "gridbot")
     for _ in range(MAX_FAILURES):
-        throttle.count_failure("correct-horse-battery", "203.0.113.7")
+        attempt = throttle.begin("correct-horse-battery", "203.0.113.7")
+        throttle.fail("correct-horse-battery", "203.0.113.7", attempt)
     keys = list(redis_conn.scan_iter("gridbot:login:*"))
     assert keys and not any(b"correct-horse" in key for key in keys)
     lockout_ms = LOCKOUT.total_seconds() * 1000
     assert all(0 < redis_conn.pttl(key) <= lockout_ms for key in keys)
-    assert throttle.lock_left("correct-horse-battery", "203.0.113.7") is not None
-    assert throttle.lock_left("correct-horse-battery", "203.0.113.8") is None
+    assert throttle.begin("correct-horse-battery", "203.0.113.7").refused
+    assert not throttle.begin("correct-horse-battery", "203.0.113.8").refused
+
+
+def test_throttle_counts_attempts_before_their_check(redis_conn: redis.Redis) -> None:
+    """Attempts are numbered as they begin; one past the limit is refused and sets the lock,
+    and a lock refuses without counting."""
+    throttle = LoginThrottle(redis_conn, "gridbot")
+    begun = [throttle.begin("li", "203.0.113.7") for _ in range(MAX_FAILURES + 2)]
+    assert [(a.pair, a.name) for a in begun[:MAX_FAILURES]] == [
+        (n, n) for n in range(1, MAX_FAILURES + 1)
+    ]
+    past, locked = begun[MAX_FAILURES:]
+    assert (past.pair, past.locking, past.locked) == (0, "address", LOCKOUT)
+    assert locked.refused and locked.locking is None and locked.locked is not None
+    assert locked.locked <= LOCKOUT
+    # The name's count kept the attempts let through, and only those.
+    assert throttle.begin("li", "203.0.113.8").name == MAX_FAILURES + 1
+
+
+def test_throttle_gives_back_a_right_passwords_attempt(redis_conn: redis.Redis) -> None:
+    """A right password clears its network's count and takes one attempt off the name's,
+    never below nothing (a lock may have cleared it meanwhile)."""
+    throttle = LoginThrottle(redis_conn, "gridbot")
+    for _ in range(3):
+        throttle.begin("li", "203.0.113.7")
+    throttle.begin("li", "198.51.100.20")
+    throttle.give_back("li", "198.51.100.20")
+    throttle.give_back("li", "203.0.113.7")
+    assert (throttle.begin("li", "203.0.113.7").pair, throttle.begin("li", "::1").name) == (1, 4)
+    redis_conn.delete(*redis_conn.scan_iter("gridbot:login:*"))
+    throttle.give_back("li", "203.0.113.7")
+    assert throttle.begin("li", "203.0.113.9").name == 1

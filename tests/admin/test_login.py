@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from admin import lockout, views_login
+from admin import accounts, lockout, views_login
 from admin.lockout import LOCKOUT, MAX_FAILURES
 from bot.app import create_app
 from cases.clock import local, utcnow
@@ -210,27 +210,79 @@ def test_many_addresses_lock_a_name_for_all(
     assert log_in(client_at(app, ADMIN_DESK), "district")[0] == 302
 
 
-def test_parallel_guesses_all_count(app: Flask, admins: dict[str, int]) -> None:
-    """Guesses sent at once (to several web processes) all pass the lock check during the slow
-    hash check; every one of them must still count towards the lock."""
-    clients = [client_at(app, ATTACKER) for _ in range(MAX_FAILURES)]
+def slow_checks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Make every password check take 0.3 s (scrypt on a busy host), so that guesses sent at
+    once are all in their checks together; returns the checks made, as they end."""
+    real = accounts.check_password_hash
+    checks: list[bool] = []
+
+    def slow_check(hashed: str, password: str) -> bool:
+        time.sleep(0.3)
+        right = real(hashed, password)
+        checks.append(right)
+        return right
+
+    monkeypatch.setattr(accounts, "check_password_hash", slow_check)
+    return checks
+
+
+def burst(app: Flask, name: str, passwords: list[str], *, last_late: bool = False) -> list[int]:
+    """Log in as `name` with each of `passwords` at once, from ATTACKER (as to several web
+    processes); the statuses, in the order of `passwords`. With `last_late`, the last is sent
+    0.15 s after the others, clearly after they were counted."""
+    clients = [client_at(app, ATTACKER) for _ in passwords]
     tokens = [csrf_of(c.get("/admin/login").get_data(as_text=True)) for c in clients]
     start = threading.Barrier(len(clients))
-    statuses: list[int] = []
+    statuses = [0] * len(clients)
 
-    def guess(client: FlaskClient, token: str) -> None:
+    def guess(i: int) -> None:
         start.wait()
-        form = {"name": "tbbl", "password": "wrong-password", "csrf_token": token, "next": ""}
-        statuses.append(client.post("/admin/login", data=form).status_code)
+        if last_late and i == len(clients) - 1:
+            time.sleep(0.15)
+        form = {"name": name, "password": passwords[i], "csrf_token": tokens[i], "next": ""}
+        statuses[i] = clients[i].post("/admin/login", data=form).status_code
 
-    pairs = zip(clients, tokens, strict=True)
-    threads = [threading.Thread(target=guess, args=pair) for pair in pairs]
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(len(clients))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return statuses
+
+
+def test_parallel_guesses_all_count(app: Flask, admins: dict[str, int]) -> None:
+    """Guesses sent at once (to several web processes) all count towards the lock."""
+    statuses = burst(app, "tbbl", ["wrong-password"] * MAX_FAILURES)
     assert sorted(statuses) == [401] * (MAX_FAILURES - 1) + [403]
     assert log_in(client_at(app, ATTACKER), "tbbl")[0] == 403
+
+
+@pytest.mark.parametrize("name", ["tbbl", "no-such-admin"])
+def test_a_burst_gets_no_more_checks_than_guesses_one_by_one(
+    app: Flask, admins: dict[str, int], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Found by review: 12 guesses at once from one address all passed the lock check made
+    before the slow hash check, all 12 were checked, and the last, right one logged in. Each
+    attempt is now counted before its check: the first MAX_FAILURES are checked, the rest are
+    refused unchecked, the right one with them; a made-up name gets the same checks and the
+    same answers, so neither tells that the name exists."""
+    checks = slow_checks(monkeypatch)
+    n = 2 * MAX_FAILURES + 2
+    statuses = burst(app, name, ["wrong-password"] * (n - 1) + [PASSWORD], last_late=True)
+    assert len(checks) == MAX_FAILURES, statuses
+    assert statuses[-1] == 403
+    assert sorted(statuses) == [401] * (MAX_FAILURES - 1) + [403] * (n - MAX_FAILURES + 1)
+
+
+def test_the_admins_logins_do_not_use_up_the_backstop(
+    app: Flask, admins: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A right password gives back the attempt it was counted as, from the name's count too:
+    an admin who logs in often is not locked out by their own logins."""
+    monkeypatch.setattr(lockout, "ACCOUNT_MAX_FAILURES", 2)
+    addresses = (ADMIN_DESK, *GUESSERS)
+    assert [log_in(client_at(app, address), "tbbl")[0] for address in addresses] == [302] * 3
+    assert fail(client_at(app, ATTACKER), "tbbl", 2)[-1][0] == 403  # the backstop still holds
 
 
 def test_ipv6_counts_per_64(app: Flask, admins: dict[str, int]) -> None:
@@ -308,6 +360,25 @@ def test_redis_down_neither_locks_all_nor_lets_guessing_run(
     with db.session() as session:
         admin = session.scalar(select(AdminUser).where(AdminUser.name == "tbbl"))
         assert admin is not None and admin.locked_until is not None
+
+
+def test_redis_down_a_burst_gets_the_backstops_checks(
+    settings: Settings, db: Database, admins: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without Redis the account's row counts each attempt before its check too (committed at
+    once, so attempts sent alongside see it): a burst gets ACCOUNT_MAX_FAILURES checks, and
+    the right password sent after it waits out the lock."""
+    monkeypatch.setattr(lockout, "ACCOUNT_MAX_FAILURES", 3)
+    checks = slow_checks(monkeypatch)
+    app = create_app(settings.replace(redis_url="redis://127.0.0.1:1/0"), warm=False)
+    app.config["TESTING"] = True
+    try:
+        statuses = burst(app, "tbbl", ["wrong-password"] * 7 + [PASSWORD], last_late=True)
+    finally:
+        app.extensions["gridbot"].close()
+    assert len(checks) == 3, statuses
+    assert statuses[-1] == 403
+    assert sorted(statuses) == [401, 401] + [403] * 6
 
 
 @pytest.mark.parametrize(
