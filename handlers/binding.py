@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
-from handlers.reporting import aside, drop_question, prefixed, then_next
+from handlers.reporting import aside, drop_question, prefixed, then_next, without_give_up
 from handlers.turn import Context, Reply, Turn
 
 
@@ -30,7 +30,7 @@ def new_message_while_binding(ctx: Context, turn: Turn) -> Reply:
     resident has moved on, so it is given up (and said so) and the message handled as new.
     An address in it is where the problem is, not necessarily home: nothing is bound."""
     ctx.dialogue.clear()
-    return prefixed(ctx.say("binding.given_up"), aside(ctx, turn))
+    return prefixed(ctx.say("binding.given_up"), aside(ctx, without_give_up(ctx, turn)))
 
 
 def _bind_from(ctx: Context, text: str, known: Place) -> Reply:

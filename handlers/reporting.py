@@ -110,12 +110,22 @@ def new_message_while_asked(ctx: Context, turn: Turn) -> Reply:
     state = ctx.dialogue.state or {}
     asked = ctx.say(f"intent.{state.get('intent', 'repair')}")
     if GIVE_UP_RE.match(turn.text):
-        return prefixed(drop_question(ctx), aside(ctx, turn))
+        return prefixed(drop_question(ctx), aside(ctx, without_give_up(ctx, turn)))
     if ctx.analysis.intent == state.get("intent") and not ANOTHER_RE.search(turn.text):
         return _answer(ctx, turn, more_words=True)
     reply = aside(ctx, turn)
     again = ctx.say("report.still_asking", what=asked, text=short_text(str(state.get("text"))))
     return replace(reply, text=f"{reply.text}\n{again}")
+
+
+def without_give_up(ctx: Context, turn: Turn) -> Turn:
+    """`turn` without its leading 算了 / 取消: the new report's text is what staff read, and
+    "取消 楼上噪音" there would read as a cancelled case. It is read again without them."""
+    rest = GIVE_UP_RE.sub("", turn.text, count=1).lstrip(" ，,。:：")
+    if rest == turn.text or not rest:
+        return turn
+    ctx.analysis = None
+    return replace(turn, text=rest)
 
 
 def aside(ctx: Context, turn: Turn) -> Reply:

@@ -134,7 +134,8 @@ def test_giving_a_report_up_for_another(resident: Phone, db: Database) -> None:
         ],
     )
     [case] = cases_of(db, resident.openid)
-    assert (case.intent, case.text, case.building) == ("dispute", "算了 我要投诉楼上噪音", "2")
+    # Staff read the report's own words, not the word that gave up the other one.
+    assert (case.intent, case.text, case.building) == ("dispute", "我要投诉楼上噪音", "2")
 
 
 def test_reports_waiting_their_turn_are_few_and_the_rest_refused_aloud(
@@ -345,7 +346,7 @@ def test_a_new_report_after_the_cancel_word_gives_the_asked_one_up(
         ],
     )
     [case] = cases_of(db, resident.openid)
-    assert (case.intent, case.building) == ("dispute", "2")
+    assert (case.intent, case.text, case.building) == ("dispute", "我要投诉楼上噪音", "2")
 
 
 def test_a_new_report_after_the_cancel_word_gives_binding_up(resident: Phone, db: Database) -> None:
@@ -357,7 +358,7 @@ def test_a_new_report_after_the_cancel_word_gives_binding_up(resident: Phone, db
         ],
     )
     [case] = cases_of(db, resident.openid)
-    assert (case.courtyard, case.building) == ("lvchang", "3")
+    assert (case.courtyard, case.building, case.text) == ("lvchang", "3", "铝厂小区3号楼下水道堵了")
     assert bound_courtyard(db, resident.openid) is None
 
 
