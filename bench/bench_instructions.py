@@ -7,15 +7,20 @@ compare two versions of the code by; bench_webhook's throughput is the figure th
 set in. Each app runs twice in a fresh process, once with no measured messages and once with
 `--messages`: the difference, divided, is the cost of one message without the start-up.
 
-    .venv/bin/python bench/bench_instructions.py [--messages 3000]
+    .venv/bin/python bench/bench_instructions.py [--messages 3000] [--counter auto]
 
-Needs `perf` (Debian: linux-perf) and a Redis (REDIS_URL, else an embedded one); SQLite.
+Counts with `perf stat` (Debian: linux-perf; user and kernel instructions). On a virtual machine
+whose CPU counters perf cannot read, it counts with valgrind's callgrind instead (user
+instructions only, some fifty times slower, so 300 messages): the two counters' figures are
+not comparable with each other, only within one. Needs a Redis (REDIS_URL, else an embedded
+one); SQLite.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,10 +63,19 @@ def child(app_name: str, count: int, offset: int) -> None:
         assert response.status_code == 200, response.data
 
 
-def instructions(app_name: str, count: int, env: dict[str, str], offset: int) -> int:
-    """Instructions (user and kernel) of a whole child process that sends `count` messages."""
+COUNTERS = {
+    "perf": ["perf", "stat", "-x", ",", "-e", "instructions", "--"],
+    "callgrind": ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"],
+}
+CALLGRIND_MESSAGES = 300
+_COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+def instructions(counter: str, app_name: str, count: int, env: dict[str, str], offset: int) -> int:
+    """Instructions of a whole child process that sends `count` messages, as `counter`
+    counts them."""
     out = subprocess.run(
-        ["perf", "stat", "-x", ",", "-e", "instructions", "--", sys.executable, __file__]
+        [*COUNTERS[counter], sys.executable, __file__]
         + ["--child", app_name, "--messages", str(count), "--offset", str(offset)],
         env=env,
         cwd=ROOT,
@@ -69,11 +83,33 @@ def instructions(app_name: str, count: int, env: dict[str, str], offset: int) ->
         text=True,
         check=True,
     )
+    if counter == "callgrind":
+        found = _COLLECTED.search(out.stderr)
+        if found:
+            return int(found.group(1))
     for line in out.stderr.splitlines():
         value, _, rest = line.partition(",")
         if "instructions" in rest and value.isdigit():
             return int(value)
-    raise RuntimeError(f"perf counted no instructions:\n{out.stderr[-2000:]}")
+        if "instructions" in rest and value in ("<not supported>", "<not counted>"):
+            raise RuntimeError(f"perf cannot count here ({value}): use --counter callgrind")
+    raise RuntimeError(f"{counter} counted no instructions:\n{out.stderr[-2000:]}")
+
+
+def choose_counter(wanted: str, env: dict[str, str]) -> str | None:
+    """`wanted`, or for "auto" perf where it can count and else callgrind; None for neither."""
+    if wanted != "auto":
+        return wanted if shutil.which(COUNTERS[wanted][0]) else None
+    if shutil.which("perf"):
+        probe = subprocess.run(
+            [*COUNTERS["perf"], sys.executable, "-c", "pass"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if any(line.split(",")[0].isdigit() for line in probe.stderr.splitlines()):
+            return "perf"
+    return "callgrind" if shutil.which("valgrind") else None
 
 
 def main() -> None:
@@ -81,30 +117,37 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--child", choices=APPS)
     parser.add_argument("--offset", type=int, default=0)
+    parser.add_argument("--counter", choices=("auto", *COUNTERS), default="auto")
     options = parser.parse_args()
     if options.child:
         child(options.child, options.messages, options.offset)
         return
-    if shutil.which("perf") is None:
-        print("bench_instructions: skipped, it needs perf (Debian: apt-get install linux-perf)")
-        return
-    tmp = Path(tempfile.mkdtemp(prefix="gridbot-insn-"))
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(ROOT))
     env.pop("WECHAT_TOKEN", None)
+    counter = choose_counter(options.counter, env)
+    if counter is None:
+        print("bench_instructions: skipped, it needs perf (Debian: linux-perf) or valgrind")
+        return
+    messages = options.messages
+    if counter == "callgrind" and options.counter == "auto":
+        messages = min(messages, CALLGRIND_MESSAGES)
+    tmp = Path(tempfile.mkdtemp(prefix="gridbot-insn-"))
     redis_server = None
     if "REDIS_URL" not in env:
         redis_server = EmbeddedRedis(tmp / "redis", persist=False)
         env["REDIS_URL"] = redis_server.start()
     try:
-        print(f"instructions per message, in-process (Flask's test client), {options.messages}")
-        print("messages after a warm-up, SQLite; the same messages as bench_webhook")
+        print(f"instructions per message, in-process (Flask's test client), {messages}")
+        print("messages after a warm-up, SQLite; the same messages as bench_webhook;")
+        print(f"counted by {counter}")
         for number, name in enumerate(APPS):
             # A database file of its own for each run; MsgIds never seen before.
             runs = []
-            for count in (0, options.messages):
+            for count in (0, messages):
                 run_env = env | {"DATABASE_URL": f"sqlite:///{tmp / f'{number}-{count}.db'}"}
-                runs.append(instructions(name, count, run_env, (number * 2 + 1) * 10**8 + count))
-            per_message = (runs[1] - runs[0]) / options.messages
+                offset = (number * 2 + 1) * 10**8 + count
+                runs.append(instructions(counter, name, count, run_env, offset))
+            per_message = (runs[1] - runs[0]) / messages
             print(f"{name:<12}{per_message / 1e6:>8.2f} M")
     finally:
         if redis_server:

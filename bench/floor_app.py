@@ -2,8 +2,10 @@
 
 Not a product. It does what a message cannot do without (gridbot's signature check, XML
 parsing and decryption, intent model, the claim and reply round trips to Redis, the same rows
-written to the same tables and committed, an encrypted reply) and nothing more: plain sqlite3
-instead of SQLAlchemy, one LPUSH instead of an rq job, fixed wording, no dialogue, no places.
+written to the same tables and committed, the case's rq job queued in the second round trip,
+an encrypted reply) and nothing more: plain sqlite3 instead of SQLAlchemy, one rq job built
+with none of gridbot's options, fixed wording, no dialogue, no places. rq is on the design
+card, so its job is part of the floor; gridbot's jobs are rq's too.
 bench_webhook runs it next to gridbot and a bare Flask "hello", on a database file and Redis
 keys of its own, so that the share of bare Flask a message can reach here at all is measured,
 not guessed. SQLite only (DATABASE_URL, migrated).
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import redis
 from flask import Flask, Response, request
+from rq import Queue
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
@@ -40,6 +43,7 @@ analyzer = analyzer_for(
 )
 crypto = WeChatCrypto(settings.wechat_token, settings.wechat_aes_key, settings.wechat_app_id)
 store = redis.Redis.from_url(settings.redis_url)
+jobs = Queue(f"{settings.queue_prefix}-floor", connection=store)  # no worker listens here
 database = settings.database_url.removeprefix("sqlite:///")
 local = threading.local()
 app = Flask(__name__)
@@ -86,7 +90,9 @@ def receive() -> Response:
         pipe.set(f"{prefix}:inbound:{key}", reply.encode(), ex=3600)
         pipe.eval(RELEASE, 1, f"{prefix}:turn:{sender}", token)
         if case_id is not None:
-            pipe.lpush(f"{prefix}:floor-jobs", case_id)
+            # The case's first dispatch (stage 0), as gridbot queues it; no worker runs it here.
+            job = Queue.prepare_data("workers.jobs.dispatch_case", (case_id, 0))
+            jobs.enqueue_many([job], pipeline=pipe)
         pipe.execute()
     xml = TextReply(message=inbound.message, content=reply).render()
     if inbound.encrypted:
