@@ -4,10 +4,31 @@ dashboard and the API."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 from cases.db import Database
 from cases.org import load_org
 from config.settings import Settings
+
+T = TypeVar("T")
+
+
+class _Refused(Exception):
+    """admin.accounts said no (ValueError); the message has been printed."""
+
+
+def _on_database(settings: Settings, action: Callable[[Database], T]) -> T:
+    """`action` on the configured database, which is closed afterwards; an operator's mistake
+    (ValueError from admin.accounts) is printed and raised as _Refused."""
+    database = Database(settings.database_url)
+    try:
+        return action(database)
+    except ValueError as error:
+        print(f"error: {error}")
+        raise _Refused from error
+    finally:
+        database.dispose()
 
 
 def create_admin_command(
@@ -17,14 +38,13 @@ def create_admin_command(
 
     generated = not password  # none given, or an empty one: generate it and say it
     password = password or secrets.token_urlsafe(12)
-    database = Database(settings.database_url)
     try:
-        create_admin(database, name, password, scope, org=load_org(settings.org_path))
-    except ValueError as error:
-        print(f"error: {error}")
+        _on_database(
+            settings,
+            lambda db: create_admin(db, name, password, scope, org=load_org(settings.org_path)),
+        )
+    except _Refused:
         return 2
-    finally:
-        database.dispose()
     print(f"admin {name!r} created" + (f" with password: {password}" if generated else ""))
     return 0
 
@@ -32,29 +52,20 @@ def create_admin_command(
 def create_token_command(settings: Settings, name: str) -> int:
     from admin.accounts import create_token
 
-    database = Database(settings.database_url)
     try:
-        token = create_token(database, name)
-    except ValueError as error:
-        print(f"error: {error}")
+        print(_on_database(settings, lambda db: create_token(db, name)))
+    except _Refused:
         return 2
-    finally:
-        database.dispose()
-    print(token)
     return 0
 
 
 def tokens_command(settings: Settings, name: str) -> int:
     from admin.accounts import tokens_of
 
-    database = Database(settings.database_url)
     try:
-        lines = tokens_of(database, name)
-    except ValueError as error:
-        print(f"error: {error}")
+        lines = _on_database(settings, lambda db: tokens_of(db, name))
+    except _Refused:
         return 2
-    finally:
-        database.dispose()
     if not lines:
         print(f"admin {name!r} has no tokens")
     for line in lines:
@@ -66,14 +77,10 @@ def tokens_command(settings: Settings, name: str) -> int:
 def revoke_token_command(settings: Settings, name: str, token_id: int | None) -> int:
     from admin.accounts import revoke_tokens
 
-    database = Database(settings.database_url)
     try:
-        revoked = revoke_tokens(database, name, token_id)
-    except ValueError as error:
-        print(f"error: {error}")
+        revoked = _on_database(settings, lambda db: revoke_tokens(db, name, token_id))
+    except _Refused:
         return 2
-    finally:
-        database.dispose()
     if revoked:
         print(f"revoked token(s) {', '.join(map(str, revoked))} of admin {name!r}")
     else:
