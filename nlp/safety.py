@@ -165,13 +165,16 @@ _THINGS = _alt("钥匙", "快递", "包裹", "手机", "钱包", "书包", "包"
                "助听器", "衣服", "鞋")
 _THING_LOST = (f"{_CARRIED}(?P<thing>{_KINDS}?{_THINGS})"
                "(?:又|也|都|给|被人?|让人)?(?:弄|搞)?(?:不见了|找不到了|丢了)")
-# The thing is what is lost only when a person just before it owns it (孩子钥匙, 老人的手机,
-# 我妈家的狗) or lost it (老人把钥匙弄丢了). Anything else between them (孩子和狗, 孩子坐车,
-# 我妈去买衣服, 老人去银行取钱) may say the person went somewhere or with something and is the one
-# missing: then the phrase is read as it stands. The writer (我) and anyone (人) go unreported;
-# a run of person words is one person (孩子他爸), whose name may end in 子, 太, 婆 or 们 (小孩子).
+# The thing is what is lost unless the words between a person just before it and the thing
+# say the person went somewhere or with something (孩子和狗, 孩子坐车, 我妈去买衣服, 老人去
+# 银行取钱): then the person may be the one missing, and the phrase is read as it stands. Other
+# words between them (孩子今天手机又丢了, 孩子在学校手机丢了, 老人老花眼镜丢了) say whose thing
+# it is, when or where. Owned (孩子家的狗) or lost (老人把钥匙弄丢了) is never a going. The writer
+# (我) and anyone (人) go unreported; a run of person words is one person (孩子他爸), whose name
+# may end in 子, 太, 婆 or 们 (小孩子).
 _MISSABLE = re.compile(_alt(*(p for p in _PEOPLE if p not in ("人", "我"))) + "+")
 _OWNED = re.compile("[子太婆们]?(?:家里?)?的?(?:那|这)?个?|.*把")
+_WENT = re.compile("和|跟|与|同|带|牵|领|坐|骑|去|出去|走|一起|一块")
 _REACH = 12  # as far before the thing as the missing_person rule reaches
 _UNLIT_RE = re.compile(f"(?=({_UNLIT}))")  # a lookahead: overlaps found too
 _THING_LOST_RE = re.compile(f"(?=({_THING_LOST}))")
@@ -235,11 +238,12 @@ class _Harmless:
 
 
 def _nobody_else_lost(text: str, thing_start: int) -> bool:
-    """Whether every person named just before the thing at `thing_start` owns or lost it, so
-    that the thing, not the person, is what is missing. In doubt a person is missing: a missed
-    emergency costs far more than a false one."""
-    return all(
-        _OWNED.fullmatch(text, person.end(), thing_start)
+    """Whether no person named just before the thing at `thing_start` went somewhere or with
+    something (和, 坐, 去 …) on the way to it, so that the thing, not the person, is what is
+    missing."""
+    return not any(
+        _WENT.search(text, person.end(), thing_start)
+        and not _OWNED.fullmatch(text, person.end(), thing_start)
         for person in _MISSABLE.finditer(text, max(0, thing_start - _REACH - 2), thing_start)
         if person.end() >= thing_start - _REACH
     )
