@@ -176,9 +176,7 @@ def authenticate(
         _redis_failed(exc, name, network)
         return _in_database(session, admin, actor, password, network, now)
     if attempt.locked is not None:
-        if attempt.locking is None:
-            return _refused(session, actor, network, now + attempt.locked)
-        return _locked_now(session, actor, network, now, attempt.locking)
+        return _refused(session, actor, network, now + attempt.locked)
     if _password_is_right(admin, password):
         assert admin is not None  # for the type checker: a made-up name has no right password
         try:

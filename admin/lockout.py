@@ -39,34 +39,32 @@ def client_network(address: str | None) -> str:
 # Run by Redis as one step, so that attempts sent at once are numbered one after another and
 # none passes a lock that an earlier one set. KEYS: the pair's count and lock, the name's count
 # and lock; ARGV: MAX_FAILURES, ACCOUNT_MAX_FAILURES, a count's memory (s), LOCKOUT (ms).
-# Returns {pair number, name number, lock left (ms), 'name' or 'address' when this attempt set
-# the lock}; the numbers are 0 for an attempt refused.
+# Returns {pair number, name number, wait (ms)}: the numbers are 0 for an attempt refused, and
+# the wait is the lock's time left, or for an attempt past a limit the time until the count
+# that is full expires. Past a limit sets no lock: the attempt that reached the limit may
+# still prove right (an admin's double click after typos), and if it is wrong its fail() locks.
 _BEGIN = """
 local left = math.max(redis.call('PTTL', KEYS[2]), redis.call('PTTL', KEYS[4]))
 if left > 0 then
-  return {0, 0, left, ''}
+  return {0, 0, left}
 end
 local pair = tonumber(redis.call('GET', KEYS[1]) or '0') + 1
 local name = tonumber(redis.call('GET', KEYS[3]) or '0') + 1
-local past = ''
+local wait = 0
 if name > tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[4], '1', 'PX', ARGV[4])
-  redis.call('DEL', KEYS[3])
-  past = 'name'
+  wait = redis.call('PTTL', KEYS[3])
 end
 if pair > tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[4])
-  redis.call('DEL', KEYS[1])
-  if past == '' then past = 'address' end
+  wait = math.max(wait, redis.call('PTTL', KEYS[1]))
 end
-if past ~= '' then
-  return {0, 0, tonumber(ARGV[4]), past}
+if wait > 0 then
+  return {0, 0, wait}
 end
 redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('INCR', KEYS[3])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
-return {pair, name, 0, ''}
+return {pair, name, 0}
 """
 
 # KEYS: the pair's count, the name's count. The name's count may have been cleared by a lock
@@ -87,7 +85,6 @@ class Attempt:
     pair: int  # its number among the attempts for (name, network); 0 when refused
     name: int  # its number among the attempts for the name from every network; 0 when refused
     locked: timedelta | None = None
-    locking: str | None = None  # refused for being past a limit: the lock it set, as in fail()
 
     @property
     def refused(self) -> bool:
@@ -100,10 +97,10 @@ class LoginThrottle:
     a made-up name locks exactly like a real one, so the answers never tell which names exist.
 
     An attempt is counted before its password is checked (begin), and one past MAX_FAILURES
-    for its pair or ACCOUNT_MAX_FAILURES for its name is refused unchecked and sets the lock:
-    the hash check is slow, and guesses sent at once must not all pass a check of the count
-    made before any of them was counted. A right password gives its attempt back (give_back),
-    a wrong one keeps it and locks at the limit (fail).
+    for its pair or ACCOUNT_MAX_FAILURES for its name is refused unchecked: the hash check is
+    slow, and guesses sent at once must not all pass a check of the count made before any of
+    them was counted. A right password gives its attempt back (give_back), a wrong one keeps it
+    and, at the limit, locks (fail).
 
     Every key expires by itself (a count LOCKOUT after its last attempt, a lock after LOCKOUT),
     so guessing random names cannot fill Redis, and no migration is needed. Names are kept as
@@ -119,16 +116,16 @@ class LoginThrottle:
         return f"{whole}@{network}", whole
 
     def begin(self, name: str, network: str) -> Attempt:
-        """Count an attempt, or refuse it: while a lock holds (uncounted), or when it is past a
-        limit (uncounted, and it sets the lock). One round trip, atomic in Redis."""
+        """Count an attempt, or refuse it uncounted: while a lock holds, or when it is past a
+        limit. One round trip, atomic in Redis."""
         pair, whole = self._keys(name, network)
         keys = [f"{pair}:fails", f"{pair}:lock", f"{whole}:fails", f"{whole}:lock"]
         limits = [MAX_FAILURES, ACCOUNT_MAX_FAILURES]
         timing = [int(LOCKOUT.total_seconds()), int(LOCKOUT.total_seconds() * 1000)]
         script = self.conn.register_script(_BEGIN)
-        pair_number, name_number, left, locking = script(keys=keys, args=limits + timing)
+        pair_number, name_number, left = script(keys=keys, args=limits + timing)
         if left > 0:
-            return Attempt(0, 0, timedelta(milliseconds=left), locking.decode() or None)
+            return Attempt(0, 0, timedelta(milliseconds=left))
         return Attempt(pair_number, name_number)
 
     def fail(self, name: str, network: str, attempt: Attempt) -> str | None:

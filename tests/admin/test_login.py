@@ -229,24 +229,37 @@ def slow_checks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 def burst(app: Flask, name: str, passwords: list[str], *, last_late: bool = False) -> list[int]:
     """Log in as `name` with each of `passwords` at once, from ATTACKER (as to several web
     processes); the statuses, in the order of `passwords`. With `last_late`, the last is sent
-    0.15 s after the others, clearly after they were counted."""
+    once all the others have reached the password check's door (however slowly their threads
+    got going on a busy host), and 0.15 s more, clearly after they were counted."""
     clients = [client_at(app, ATTACKER) for _ in passwords]
     tokens = [csrf_of(c.get("/admin/login").get_data(as_text=True)) for c in clients]
     start = threading.Barrier(len(clients))
     statuses = [0] * len(clients)
+    begun = threading.Semaphore(0)
+    real_authenticate = views_login.authenticate
+
+    def counted_authenticate(*args: object, **kwargs: object) -> object:
+        begun.release()
+        return real_authenticate(*args, **kwargs)  # type: ignore[arg-type]
 
     def guess(i: int) -> None:
         start.wait()
         if last_late and i == len(clients) - 1:
+            for _ in range(len(clients) - 1):
+                assert begun.acquire(timeout=10)
             time.sleep(0.15)
         form = {"name": name, "password": passwords[i], "csrf_token": tokens[i], "next": ""}
         statuses[i] = clients[i].post("/admin/login", data=form).status_code
 
     threads = [threading.Thread(target=guess, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    views_login.authenticate = counted_authenticate  # type: ignore[assignment]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        views_login.authenticate = real_authenticate
     return statuses
 
 
@@ -395,3 +408,16 @@ def test_a_deleted_account_is_logged_out(app: Flask, admins: dict[str, int], db:
     with db.session() as session:
         session.delete(session.get(AdminUser, admins["lsz"]))
     assert client.get("/admin/").status_code == 302
+
+
+def test_a_double_click_after_typos_does_not_lock_the_admin_out(
+    app: Flask, admins: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four typos, then the right password sent twice at once: the first logs in; the second
+    is refused as past the limit, but sets no lock, so the admin's address stays open."""
+    fail(client_at(app, ATTACKER), "tbbl", MAX_FAILURES - 1)
+    slow_checks(monkeypatch)
+    statuses = burst(app, "tbbl", [PASSWORD, PASSWORD], last_late=True)
+    assert sorted(statuses) == [302, 403], statuses
+    monkeypatch.undo()
+    assert log_in(client_at(app, ATTACKER), "tbbl")[0] == 302
