@@ -1,7 +1,7 @@
 """Which conversation answers a turn, in one place.
 
-Order: events; `取消`; a cancel word with more words while a report or binding is asked
-about (the step's "leave" handler); staff commands from staff; resident commands (绑定 …);
+Order: events; `取消`; a cancel word with more words while a question waits (the step's
+"leave" handler); staff commands from staff; resident commands (绑定 …);
 within a pending dialogue step, an emergency, then a new message of its own (the step's
 "leave" handler), then the step's answer; a rating reply; photos, voice and locations; then the
 intent model. The apology when a handler raises lives here, not in every handler."""
@@ -32,7 +32,7 @@ BARE_NUMBER_RE = re.compile(r"^(?:工单号?)?\s*\d{6}-\d{4}\s*$")
 NEW_MESSAGE_INTENTS = frozenset({"repair", "dispute", "elder_help", "opinion", "query"})
 NEW_MESSAGE_CONFIDENCE = 0.8
 # Steps whose "leave" handler gives the question up for a new message after a cancel word.
-GIVE_UP_STEPS = frozenset({"ask_address", "bind"})
+GIVE_UP_STEPS = frozenset({"ask_address", "bind", "emergency_address"})
 
 
 class HandlerServices(Protocol):

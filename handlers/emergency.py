@@ -14,19 +14,24 @@ from cases.queries import newest_active_case
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
 from handlers.reporting import (
-    ANOTHER_RE,
-    REPORT_INTENTS,
+    GIVE_UP_RE,
     aside,
     attach_pending,
     attach_turn_media,
+    drop_question,
     holder_of,
     place_for,
+    prefixed,
     then_next,
     waiting_reports,
+    without_give_up,
 )
 from handlers.turn import Context, Reply, Turn
 
 FIRE = re.compile(r"火|烟|燃气|煤气|天然气|气味|爆炸|电线.*(冒|烧)")
+# Another matter, while an emergency waits for its address. Not the 也 of reporting.ANOTHER_RE:
+# "门锁也坏了进不去" says more about the emergency ("and the door is locked too").
+_ANOTHER = re.compile(r"另外|还有|此外|再有|顺便")
 POLICE = re.compile(r"打架|打人|斗殴|持刀|砍|杀|抢|偷|家暴|失踪|走失|不见了|找不到|拐")
 JOIN_WINDOW = timedelta(minutes=30)  # a second call within this adds to the first
 
@@ -136,36 +141,42 @@ def emergency_address(ctx: Context, turn: Turn) -> Reply:
         if _cries_for_help(ctx, turn):  # "着火了 快来人": the advice again, for what it is now
             reply = f"{ctx.say(advice_key(f'{case.text} {turn.text}'))}\n{reply}"
         return Reply(reply, intent="emergency", case_id=case.id, followups=followups)
+    if turn.kind in ("text", "voice"):  # "铝厂小区2号楼 老人有心脏病": the words count too
+        note = turn.text[:500]
+        lifecycle.record(ctx.session, case, "note", ctx.resident.openid, note, now=ctx.now)
     return then_next(ctx, _located(ctx, turn, case, place))
 
 
 @handles("leave", "emergency_address")
 def new_message_in_emergency(ctx: Context, turn: Turn) -> Reply:
     """A report, a question or an opinion while the open emergency waits for its address.
-    A question or an opinion is answered aside and the address asked again: the place it
-    names is what it is about, not where the emergency is. A report marked as another matter
-    (另外, 还有 …) is filed aside the same way. Any other report is more about the
-    emergency itself ("老人八十多岁了一个人住", "门锁坏了进不去"): a note on it, and a place
-    in it is the emergency's."""
+
+    - `取消 …` / `算了 …`: the address question is dropped (the case stays open) and the rest
+      handled as a new message.
+    - A question, an opinion or a dispute is a matter of its own: answered or filed aside, and
+      the address asked again; the place it names is what it is about, not the emergency's.
+    - A repair or elder-help report marked as another matter (另外, 还有 …) likewise.
+    - Any other repair or elder-help report is more about the emergency ("老人八十多岁了一个人
+      住", "门锁坏了进不去"): a note on it. When it names a place, it is filed there too, and
+      the address is asked again rather than taken from it: a report's place may be where the
+      emergency is, or not ("前进路50号院2号楼下水道堵了"), and a wrong address sends help to
+      the wrong door."""
     state = ctx.dialogue.state or {}
     case = ctx.session.get(Case, int(state.get("case_id", 0)))
     if case is None or case.status not in lifecycle.ACTIVE:
         _leave_question(ctx)
         return aside(ctx, turn)
-    if ctx.analysis.intent in REPORT_INTENTS and not ANOTHER_RE.search(turn.text):
-        return _more_about(ctx, turn, case)
+    if GIVE_UP_RE.match(turn.text):
+        return prefixed(drop_question(ctx), aside(ctx, without_give_up(ctx, turn)))
+    about_it = ctx.analysis.intent in ("repair", "elder_help") and not _ANOTHER.search(turn.text)
+    if about_it and not place_of_slots(ctx.analysis.slots).courtyard:
+        return emergency_address(ctx, turn)
+    if about_it:
+        note = turn.text[:500]
+        lifecycle.record(ctx.session, case, "note", ctx.resident.openid, note, now=ctx.now)
     filed = aside(ctx, turn)
     again = ctx.say("emergency.still_asking", number=case.number)
     return replace(filed, text=f"{filed.text}\n{again}")
-
-
-def _more_about(ctx: Context, turn: Turn, case: Case) -> Reply:
-    """Words about the emergency, as the step takes them; when they also say where, the
-    address alone would lose them, so they are kept as a note first."""
-    if place_of_slots(ctx.analysis.slots).courtyard:
-        note = turn.text[:500]
-        lifecycle.record(ctx.session, case, "note", ctx.resident.openid, note, now=ctx.now)
-    return emergency_address(ctx, turn)
 
 
 def _leave_question(ctx: Context) -> None:

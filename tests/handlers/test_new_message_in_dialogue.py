@@ -254,13 +254,68 @@ def test_details_of_the_emergency_are_notes_on_it(resident: Phone, db: Database)
     assert notes == ["老人八十多岁了一个人住", "门锁坏了进不去"]
 
 
-def test_details_of_the_emergency_with_a_place_locate_it(resident: Phone, db: Database) -> None:
+def test_a_report_with_a_place_is_a_note_and_filed_but_the_address_is_asked(
+    resident: Phone, db: Database
+) -> None:
+    """A report's place may be the emergency's or not; a wrong address sends help to the wrong
+    door. So the words go on the emergency, the report is filed at its place, and the
+    emergency's address is asked again, not guessed."""
     [first] = play(resident, [("救命 有人晕倒了", "120…回复您所在的小区")])
-    play(resident, [("铝厂小区2号楼 老人八十多岁了一个人住", f"已更新紧急工单 {number_in(first)}")])
-    [emergency] = cases_of(db, resident.openid)
-    assert (emergency.courtyard, emergency.building) == ("lvchang", "2")
+    number = number_in(first)
+    for text in ("铝厂小区2号楼 老人八十多岁了一个人住", "前进路50号院2号楼下水道堵了"):
+        play(resident, [(text, f"已受理…工单号…紧急工单 {number} 还没有地址")])
+    emergency, elder, drain = cases_of(db, resident.openid)
+    assert emergency.number == number and emergency.courtyard is None
+    notes = [e.note or "" for e in case_of(db, number).events if e.kind == "note"]
+    assert notes == ["铝厂小区2号楼 老人八十多岁了一个人住", "前进路50号院2号楼下水道堵了"]
+    assert (elder.intent, elder.courtyard, elder.building) == ("elder_help", "lvchang", "2")
+    assert (drain.intent, drain.courtyard, drain.building) == ("repair", "qjl50", "2")
+    play(resident, [("铝厂小区2号楼", f"已更新紧急工单 {number}")])
+    assert case_of(db, number).courtyard == "lvchang"
+
+
+def test_words_said_with_the_emergencys_address_are_kept(resident: Phone, db: Database) -> None:
+    [first] = play(resident, [("救命 有人晕倒了", "120")])
+    play(resident, [("铝厂小区2号楼 老人有心脏病", f"已更新紧急工单 {number_in(first)}")])
     notes = [e.note or "" for e in case_of(db, number_in(first)).events if e.kind == "note"]
-    assert notes == ["铝厂小区2号楼 老人八十多岁了一个人住"]
+    assert notes == ["铝厂小区2号楼 老人有心脏病"]
+
+
+def test_a_dispute_or_a_detail_with_ye_while_an_emergency_asks_where(
+    resident: Phone, db: Database
+) -> None:
+    """A noise complaint is no detail of a fainting: filed aside. "门锁也坏了进不去" (the door
+    is locked too) is: a note, not a report of its own."""
+    [first] = play(resident, [("救命 有人晕倒了", "120")])
+    play(
+        resident,
+        [
+            ("我要投诉楼上噪音", "已记下您的矛盾纠纷…还没有地址"),
+            ("门锁也坏了进不去", "已记录…正在处理"),
+            ("铝厂小区2号楼", "已更新紧急工单…噪音…哪个小区"),
+            ("铝厂小区3号楼", "已受理您的矛盾纠纷…工单号"),
+        ],
+    )
+    emergency, dispute = cases_of(db, resident.openid)
+    assert (dispute.intent, dispute.building) == ("dispute", "3")
+    notes = [e.note or "" for e in case_of(db, number_in(first)).events if e.kind == "note"]
+    assert notes == ["门锁也坏了进不去", "铝厂小区2号楼"]
+
+
+def test_cancel_word_with_a_report_while_an_emergency_asks_where(
+    resident: Phone, db: Database
+) -> None:
+    """The address question is dropped (the emergency stays open), the rest is handled."""
+    play(resident, [("救命 有人晕倒了", "120")])
+    play(
+        resident,
+        [
+            ("取消 我要投诉楼上噪音", "已取消…矛盾纠纷…哪个小区"),
+            ("铝厂小区3号楼", "已受理您的矛盾纠纷…工单号"),
+        ],
+    )
+    emergency, dispute = cases_of(db, resident.openid)
+    assert emergency.status == "open" and dispute.text == "我要投诉楼上噪音"
 
 
 def test_a_report_being_asked_about_waits_behind_an_emergency(

@@ -224,7 +224,7 @@ def test_what_follows_an_emergency_goes_to_it(resident: Phone, db: Database) -> 
     case = case_of(db, number)
     assert (case.courtyard, case.building) == ("lvchang", "2")
     notes = [e.note for e in case.events if e.kind == "note"]
-    assert notes[0] == "快点来人啊" and "一键呼叫" in notes[1]
+    assert notes[:2] == ["在铝厂小区2号楼，快来救命", "快点来人啊"] and "一键呼叫" in notes[2]
 
 
 def test_a_location_answers_where_and_is_no_emergency(resident: Phone, db: Database) -> None:
