@@ -29,6 +29,7 @@ from cases.models import AdminUser, ApiToken
 from cases.org import OrgTree
 
 MIN_PASSWORD = 8
+NO_ADMIN = 0  # an id no account has (ids start at 1)
 NAME_RE = re.compile(r"^[\w.@-]{1,64}$")
 TOKEN_PREFIX = "gbt_"
 
@@ -242,6 +243,9 @@ def _in_database(
     it afresh. (Made-up names are not counted here: a name that locks while Redis is down
     exists.)"""
     if admin is None:
+        # The same UPDATE on no row, committed the same way: a made-up name must cost what a
+        # real one does, or the time of the answer tells which names exist.
+        _count_in_row(session, NO_ADMIN, now)
         _password_is_right(None, password)
         audit(session, actor, "login.failed", f"unknown name from {network}, not counted")
         return Login(None)

@@ -9,6 +9,7 @@ import time
 
 import pytest
 import redis
+import sqlalchemy
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -421,3 +422,30 @@ def test_a_double_click_after_typos_does_not_lock_the_admin_out(
     assert sorted(statuses) == [302, 403], statuses
     monkeypatch.undo()
     assert log_in(client_at(app, ATTACKER), "tbbl")[0] == 302
+
+
+def test_redis_down_a_made_up_name_costs_what_a_real_one_does(
+    settings: Settings, db: Database, admins: dict[str, int]
+) -> None:
+    """Without Redis a real name's attempt is counted in its row (a statement committed on a
+    connection of its own); a made-up name's runs the same statement on no row, so the time
+    of the answer does not tell which names exist."""
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement.split()[0])
+
+    app = create_app(settings.replace(redis_url="redis://127.0.0.1:1/0"), warm=False)
+    app.config["TESTING"] = True
+    engine = app.extensions["gridbot"].domain.db.engine
+    sqlalchemy.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        kinds = {}
+        for name in ("tbbl", "no-such-admin"):
+            statements.clear()
+            assert log_in(client_at(app, ATTACKER), name, "wrong-password")[0] == 401
+            kinds[name] = sorted(statements)
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", seen)
+        app.extensions["gridbot"].close()
+    assert kinds["tbbl"] == kinds["no-such-admin"]
