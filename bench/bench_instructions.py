@@ -1,5 +1,5 @@
 """Instructions per message: gridbot, the floor (bench/floor_app.py) and a bare Flask "hello",
-each run in-process through Flask's test client, counted by `perf stat`.
+each run in-process through Flask's test client, counted by `perf stat` or callgrind.
 
 Time on a shared host drifts by a factor of two from one minute to the next; the number of
 instructions a message takes does not (runs agree to within 1%). So this is the figure to

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cases.lifecycle import ACTIVE
-from cases.models import Case
 from cases.queries import newest_active_case
 from handlers.registry import handles
-from handlers.reporting import attach, keep_pending
+from handlers.reporting import attach, held_case, keep_pending
 from handlers.turn import Context, Reply, Turn
 
 ATTACH_WINDOW = timedelta(minutes=10)
@@ -21,8 +19,7 @@ def media(ctx: Context, turn: Turn) -> Reply:
     kind = "video" if turn.kind == "shortvideo" else turn.kind
     step, case = ctx.dialogue.step, None
     if step == "emergency_address":  # the emergency still asking where, however long ago
-        held = ctx.session.get(Case, int((ctx.dialogue.state or {}).get("case_id", 0)))
-        case = held if held is not None and held.status in ACTIVE else None
+        case = held_case(ctx)
     if case is None and step != "ask_address":
         case = newest_active_case(ctx.session, ctx.resident, ctx.now - ATTACH_WINDOW)
     if case is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
-from handlers.reporting import aside, drop_question, prefixed, then_next, without_give_up
+from handlers.reporting import drop_question, give_up, then_next
 from handlers.turn import Context, Reply, Turn
 
 
@@ -24,13 +24,10 @@ def bind_answer(ctx: Context, turn: Turn) -> Reply:
     return _bind_from(ctx, turn.text, Place(**state.get("place", {})))
 
 
-@handles("leave", "bind")
-def new_message_while_binding(ctx: Context, turn: Turn) -> Reply:
-    """A report, question or opinion instead of the address: binding is optional and the
-    resident has moved on, so it is given up (and said so) and the message handled as new.
-    An address in it is where the problem is, not necessarily home: nothing is bound."""
-    ctx.dialogue.clear()
-    return prefixed(ctx.say("binding.given_up"), aside(ctx, without_give_up(ctx, turn)))
+# A report, question or opinion instead of the address: binding is optional and the resident
+# has moved on, so it is given up (and said so) and the message handled as new. An address in
+# it is where the problem is, not necessarily home: nothing is bound.
+handles("leave", "bind")(give_up)
 
 
 def _bind_from(ctx: Context, text: str, known: Place) -> Reply:

@@ -23,16 +23,14 @@ from config.settings import Settings
 from config.wording import Wording
 from handlers import registry
 from handlers.dialogue import Dialogue
+from handlers.reporting import CANCEL_WORDS, REPORT_INTENTS
 from handlers.turn import Context, Reply, Turn
 
 log = logging.getLogger(__name__)
-CANCEL_WORDS = {"取消", "算了", "退出"}
 COMMAND_RE = re.compile(r"^\s*(\S+?)(?:\s+|$)")
 BARE_NUMBER_RE = re.compile(r"^(?:工单号?)?\s*\d{6}-\d{4}\s*$")
-NEW_MESSAGE_INTENTS = frozenset({"repair", "dispute", "elder_help", "opinion", "query"})
+NEW_MESSAGE_INTENTS = frozenset({*REPORT_INTENTS, "opinion", "query"})
 NEW_MESSAGE_CONFIDENCE = 0.8
-# Steps whose "leave" handler gives the question up for a new message after a cancel word.
-GIVE_UP_STEPS = frozenset({"ask_address", "bind", "emergency_address"})
 
 
 class HandlerServices(Protocol):
@@ -86,13 +84,11 @@ def choose(ctx: Context, turn: Turn) -> registry.Handler:
     if text in CANCEL_WORDS:
         return _route("command", "取消")
     word = _first_word(text)
-    if (
-        word in CANCEL_WORDS
-        and turn.kind in ("text", "voice")
-        and ctx.dialogue.step in GIVE_UP_STEPS
-    ):
+    step = ctx.dialogue.step
+    leave = registry.route("leave", step) if step else None
+    if word in CANCEL_WORDS and turn.kind in ("text", "voice") and leave is not None:
         # "取消 我要投诉楼上噪音": the question is given up for the rest, which is not lost.
-        return _route("leave", str(ctx.dialogue.step))
+        return leave
     if word and ctx.org.is_staff(turn.openid):
         staff = registry.route("staff", word)
         if staff is not None:
@@ -101,7 +97,6 @@ def choose(ctx: Context, turn: Turn) -> registry.Handler:
         command = registry.route("command", word)
         if command is not None:
             return command
-    step = ctx.dialogue.step
     if step and text:
         # Words are read for an emergency, never lost inside another dialogue; a location's
         # label ("…火车站") is an answer to the step, not a cry for help. The emergency
@@ -112,7 +107,6 @@ def choose(ctx: Context, turn: Turn) -> registry.Handler:
             ctx.analysis = ctx.analyzer.analyze(text)
             if ctx.analysis.intent == "emergency" and step != "emergency_address":
                 return _route("intent", "emergency")
-            leave = registry.route("leave", step)
             if leave is not None and reads_as_new_message(ctx.analysis):
                 return leave
         handler = registry.route("step", step)

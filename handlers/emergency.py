@@ -14,24 +14,25 @@ from cases.queries import newest_active_case
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
 from handlers.reporting import (
+    ANOTHER_WORDS,
     GIVE_UP_RE,
     aside,
     attach_pending,
     attach_turn_media,
-    drop_question,
+    give_up,
+    held_case,
     holder_of,
     place_for,
-    prefixed,
+    slots_of,
     then_next,
     waiting_reports,
-    without_give_up,
 )
 from handlers.turn import Context, Reply, Turn
 
 FIRE = re.compile(r"火|烟|燃气|煤气|天然气|气味|爆炸|电线.*(冒|烧)")
 # Another matter, while an emergency waits for its address. Not the 也 of reporting.ANOTHER_RE:
 # "门锁也坏了进不去" says more about the emergency ("and the door is locked too").
-_ANOTHER = re.compile(r"另外|还有|此外|再有|顺便")
+_ANOTHER = re.compile("|".join(ANOTHER_WORDS))
 POLICE = re.compile(r"打架|打人|斗殴|持刀|砍|杀|抢|偷|家暴|失踪|走失|不见了|找不到|拐")
 JOIN_WINDOW = timedelta(minutes=30)  # a second call within this adds to the first
 
@@ -110,7 +111,7 @@ def _add_to(ctx: Context, case: Case, turn: Turn, place: Place, text: str) -> Re
                 located, text=f"{advice}\n{located.text}", followups=located.followups + followups
             ),
         )
-    lifecycle.record(ctx.session, case, "note", ctx.resident.openid, text[:500], now=ctx.now)
+    _note(ctx, case, text)
     key = "emergency.added" if case.courtyard else "emergency.ask_address_again"
     if not case.courtyard:
         ctx.dialogue.start("emergency_address", case_id=case.id, queued=waiting_reports(ctx))
@@ -123,27 +124,22 @@ def emergency_address(ctx: Context, turn: Turn) -> Reply:
     """The address of an emergency that is already open: fill it in and dispatch again.
     Whatever else the resident says meanwhile is a note on the case (a question, an opinion
     or a report marked as another matter is not: see `new_message_in_emergency`)."""
-    state = ctx.dialogue.state or {}
-    case = ctx.session.get(Case, int(state.get("case_id", 0)))
-    place = place_of_slots(ctx.analyzer.extract_slots(turn.text))
-    if case is None or case.status not in lifecycle.ACTIVE:
+    case = held_case(ctx)
+    if case is None:
         _leave_question(ctx)
-        if turn.kind in ("text", "voice"):  # a new emergency after that one: a new case
-            ctx.analysis = ctx.analysis or ctx.analyzer.analyze(turn.text)
-            if ctx.analysis.intent == "emergency":
-                return then_next(ctx, emergency(ctx, turn))
+        if _says_emergency(ctx):  # a new emergency after that one: a new case
+            return then_next(ctx, emergency(ctx, turn))
         return then_next(ctx, Reply(ctx.say("emergency.closed_already"), intent="emergency"))
+    place = place_of_slots(slots_of(ctx, turn))
     if not place.courtyard:
         followups = attach_turn_media(ctx, turn, case)  # a shared location keeps its coordinates
-        note = turn.text[:500]
-        lifecycle.record(ctx.session, case, "note", ctx.resident.openid, note, now=ctx.now)
+        _note(ctx, case, turn.text)
         reply = ctx.say("emergency.ask_address_again", number=case.number)
-        if _cries_for_help(ctx, turn):  # "着火了 快来人": the advice again, for what it is now
+        if _says_emergency(ctx):  # "着火了 快来人": the advice again, for what it is now
             reply = f"{ctx.say(advice_key(f'{case.text} {turn.text}'))}\n{reply}"
         return Reply(reply, intent="emergency", case_id=case.id, followups=followups)
     if turn.kind in ("text", "voice"):  # "铝厂小区2号楼 老人有心脏病": the words count too
-        note = turn.text[:500]
-        lifecycle.record(ctx.session, case, "note", ctx.resident.openid, note, now=ctx.now)
+        _note(ctx, case, turn.text)
     return then_next(ctx, _located(ctx, turn, case, place))
 
 
@@ -161,19 +157,17 @@ def new_message_in_emergency(ctx: Context, turn: Turn) -> Reply:
       the address is asked again rather than taken from it: a report's place may be where the
       emergency is, or not ("前进路50号院2号楼下水道堵了"), and a wrong address sends help to
       the wrong door."""
-    state = ctx.dialogue.state or {}
-    case = ctx.session.get(Case, int(state.get("case_id", 0)))
-    if case is None or case.status not in lifecycle.ACTIVE:
+    case = held_case(ctx)
+    if case is None:
         _leave_question(ctx)
         return aside(ctx, turn)
     if GIVE_UP_RE.match(turn.text):
-        return prefixed(drop_question(ctx), aside(ctx, without_give_up(ctx, turn)))
+        return give_up(ctx, turn)
     about_it = ctx.analysis.intent in ("repair", "elder_help") and not _ANOTHER.search(turn.text)
     if about_it and not place_of_slots(ctx.analysis.slots).courtyard:
         return emergency_address(ctx, turn)
     if about_it:
-        note = turn.text[:500]
-        lifecycle.record(ctx.session, case, "note", ctx.resident.openid, note, now=ctx.now)
+        _note(ctx, case, turn.text)
     filed = aside(ctx, turn)
     again = ctx.say("emergency.still_asking", number=case.number)
     return replace(filed, text=f"{filed.text}\n{again}")
@@ -193,11 +187,14 @@ def _located(ctx: Context, turn: Turn, case: Case, place: Place) -> Reply:
     return replace(located, followups=located.followups + followups)
 
 
-def _cries_for_help(ctx: Context, turn: Turn) -> bool:
-    if turn.kind not in ("text", "voice"):
-        return False
-    analysis = ctx.analysis or ctx.analyzer.analyze(turn.text)
-    return bool(analysis.intent == "emergency")
+def _says_emergency(ctx: Context) -> bool:
+    """Whether the turn's words read as an emergency (the dispatcher reads every text or
+    voice turn in this step; a photo or a location has no reading)."""
+    return ctx.analysis is not None and ctx.analysis.intent == "emergency"
+
+
+def _note(ctx: Context, case: Case, text: str) -> None:
+    lifecycle.note(ctx.session, case, ctx.resident.openid, text[:500], now=ctx.now)
 
 
 def _fill_address(ctx: Context, case: Case, place: Place) -> Reply:

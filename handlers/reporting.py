@@ -25,12 +25,14 @@ ASK_LIMIT = 3  # after this many answers without an address, say how to write on
 PENDING_LIMIT = 9  # photos kept for a report not yet made
 QUEUE_LIMIT = 3  # reports waiting for their turn to be asked where
 REPORT_INTENTS = ("repair", "dispute", "elder_help")
+CANCEL_WORDS = ("取消", "算了", "退出")  # alone: end the question asked now
 # A report without its address, with the photos kept for it.
 WAITING_FIELDS = ("intent", "text", "place", "phone", "urgent", "pending_media")
 # "另外5号楼电梯也坏了": a second problem, not more words about the one being asked about.
-ANOTHER_RE = re.compile(r"另外|还有|此外|再有|顺便|也")
+ANOTHER_WORDS = ("另外", "还有", "此外", "再有", "顺便")
+ANOTHER_RE = re.compile("|".join((*ANOTHER_WORDS, "也")))
 # "算了 我要投诉楼上噪音": the report being asked about is given up for the new one.
-GIVE_UP_RE = re.compile(r"^\s*(?:算了|不用了|不报了|不说了|取消|退出)")
+GIVE_UP_RE = re.compile(rf"^\s*(?:{'|'.join((*CANCEL_WORDS, '不用了', '不报了', '不说了'))})")
 
 
 def place_for(ctx: Context, slots: Any) -> Place:
@@ -69,9 +71,7 @@ def _answer(ctx: Context, turn: Turn, *, more_words: bool) -> Reply:
     more about the problem ("灯一直不亮", the report said again with its address), and its words
     go with the report."""
     state = ctx.dialogue.state or {}
-    slots = (
-        ctx.analysis.slots if ctx.analysis is not None else ctx.analyzer.extract_slots(turn.text)
-    )
+    slots = slots_of(ctx, turn)
     place = place_of_slots(slots).merged(Place(**state.get("place", {})))
     intent = str(state.get("intent", "repair"))
     text = str(state.get("text", ""))
@@ -110,12 +110,31 @@ def new_message_while_asked(ctx: Context, turn: Turn) -> Reply:
     state = ctx.dialogue.state or {}
     asked = ctx.say(f"intent.{state.get('intent', 'repair')}")
     if GIVE_UP_RE.match(turn.text):
-        return prefixed(drop_question(ctx), aside(ctx, without_give_up(ctx, turn)))
+        return give_up(ctx, turn)
     if ctx.analysis.intent == state.get("intent") and not ANOTHER_RE.search(turn.text):
         return _answer(ctx, turn, more_words=True)
     reply = aside(ctx, turn)
     again = ctx.say("report.still_asking", what=asked, text=short_text(str(state.get("text"))))
     return replace(reply, text=f"{reply.text}\n{again}")
+
+
+def give_up(ctx: Context, turn: Turn) -> Reply:
+    """The question asked now is given up (said so) for `turn`, handled as a new message
+    without its 算了 / 取消."""
+    return prefixed(drop_question(ctx), aside(ctx, without_give_up(ctx, turn)))
+
+
+def held_case(ctx: Context) -> Case | None:
+    """The case the dialogue holds (the emergency asking where), while it is still active."""
+    case = ctx.session.get(Case, int((ctx.dialogue.state or {}).get("case_id", 0)))
+    return case if case is not None and case.status in lifecycle.ACTIVE else None
+
+
+def slots_of(ctx: Context, turn: Turn) -> Any:
+    """The turn's slots: the dispatcher's reading of it when there is one, else read now."""
+    if ctx.analysis is not None:
+        return ctx.analysis.slots
+    return ctx.analyzer.extract_slots(turn.text)
 
 
 def without_give_up(ctx: Context, turn: Turn) -> Turn:
@@ -162,6 +181,8 @@ def drop_question(ctx: Context) -> str:
     ctx.dialogue.clear()
     if state.get("queued"):
         ctx.dialogue.update(queued=state["queued"])
+    if state.get("step") == "bind":  # binding is optional: given up, nothing bound
+        return ctx.say("binding.given_up")
     if state.get("step") != "ask_address":
         return ctx.say("dialogue.cancelled")
     what = ctx.say(f"intent.{state.get('intent', 'repair')}")
