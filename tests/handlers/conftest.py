@@ -32,6 +32,17 @@ def number_in(reply: str) -> str:
     return match.group(0)
 
 
+def cases_of(db: Database, openid: str) -> list[Case]:
+    """The resident's cases, oldest first."""
+    with db.session() as session:
+        return list(session.scalars(select(Case).where(Case.openid == openid).order_by(Case.id)))
+
+
+def notes_of(db: Database, number: str) -> list[str]:
+    """The notes on case `number`'s timeline, in order."""
+    return [e.note or "" for e in case_of(db, number).events if e.kind == "note"]
+
+
 def case_of(db: Database, number: str) -> Case:
     with db.session() as session:
         case = session.scalar(select(Case).where(Case.number == number))

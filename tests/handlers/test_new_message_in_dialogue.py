@@ -8,14 +8,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from cases.db import Database
-from cases.models import Case, Resident
-from tests.handlers.conftest import case_of, number_in, play
+from cases.models import Resident
+from tests.handlers.conftest import case_of, cases_of, notes_of, number_in, play
 from tests.live import Phone
-
-
-def cases_of(db: Database, openid: str) -> list[Case]:
-    with db.session() as session:
-        return list(session.scalars(select(Case).where(Case.openid == openid).order_by(Case.id)))
 
 
 def bound_courtyard(db: Database, openid: str) -> str | None:
@@ -192,7 +187,7 @@ def test_a_report_while_an_emergency_asks_where_waits(resident: Phone, db: Datab
         "2",
     )
     assert (lift.intent, lift.courtyard, lift.building) == ("repair", "lvchang", "5")
-    notes = [e.note or "" for e in case_of(db, emergency.number).events if e.kind == "note"]
+    notes = notes_of(db, emergency.number)
     assert not any("电梯" in note for note in notes)  # a report of its own, not a note
 
 
@@ -250,7 +245,7 @@ def test_details_of_the_emergency_are_notes_on_it(resident: Phone, db: Database)
         ],
     )
     [emergency] = cases_of(db, resident.openid)
-    notes = [e.note or "" for e in case_of(db, number_in(first)).events if e.kind == "note"]
+    notes = notes_of(db, number_in(first))
     assert notes == ["老人八十多岁了一个人住", "门锁坏了进不去"]
 
 
@@ -266,7 +261,7 @@ def test_a_report_with_a_place_is_a_note_and_filed_but_the_address_is_asked(
         play(resident, [(text, f"已受理…工单号…紧急工单 {number} 还没有地址")])
     emergency, elder, drain = cases_of(db, resident.openid)
     assert emergency.number == number and emergency.courtyard is None
-    notes = [e.note or "" for e in case_of(db, number).events if e.kind == "note"]
+    notes = notes_of(db, number)
     assert notes == ["铝厂小区2号楼 老人八十多岁了一个人住", "前进路50号院2号楼下水道堵了"]
     assert (elder.intent, elder.courtyard, elder.building) == ("elder_help", "lvchang", "2")
     assert (drain.intent, drain.courtyard, drain.building) == ("repair", "qjl50", "2")
@@ -277,7 +272,7 @@ def test_a_report_with_a_place_is_a_note_and_filed_but_the_address_is_asked(
 def test_words_said_with_the_emergencys_address_are_kept(resident: Phone, db: Database) -> None:
     [first] = play(resident, [("救命 有人晕倒了", "120")])
     play(resident, [("铝厂小区2号楼 老人有心脏病", f"已更新紧急工单 {number_in(first)}")])
-    notes = [e.note or "" for e in case_of(db, number_in(first)).events if e.kind == "note"]
+    notes = notes_of(db, number_in(first))
     assert notes == ["铝厂小区2号楼 老人有心脏病"]
 
 
@@ -298,7 +293,7 @@ def test_a_dispute_or_a_detail_with_ye_while_an_emergency_asks_where(
     )
     emergency, dispute = cases_of(db, resident.openid)
     assert (dispute.intent, dispute.building) == ("dispute", "3")
-    notes = [e.note or "" for e in case_of(db, number_in(first)).events if e.kind == "note"]
+    notes = notes_of(db, number_in(first))
     assert notes == ["门锁也坏了进不去", "铝厂小区2号楼"]
 
 
