@@ -65,10 +65,7 @@ def create_token(db: Database, name: str) -> str:
     """A new API token for admin `name`, returned once; only its digest is stored."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with db.session() as session:
-        admin = session.scalar(select(AdminUser).where(AdminUser.name == name))
-        if admin is None:
-            raise ValueError(f"there is no admin {name!r}: create it with create-admin first")
-        session.add(ApiToken(admin_id=admin.id, token_hash=token_digest(token)))
+        session.add(ApiToken(admin_id=_admin_id(session, name), token_hash=token_digest(token)))
         audit(session, "cli", "token.create", name)
     return token
 
@@ -117,7 +114,7 @@ def revoke_tokens(db: Database, name: str, token_id: int | None = None) -> list[
 def _admin_id(session: Session, name: str) -> int:
     admin_id = session.scalar(select(AdminUser.id).where(AdminUser.name == name))
     if admin_id is None:
-        raise ValueError(f"there is no admin {name!r}")
+        raise ValueError(f"there is no admin {name!r}: create it with create-admin first")
     return admin_id
 
 
@@ -157,9 +154,9 @@ def authenticate(
 ) -> Login:
     """Check a password. The attempt is counted before the slow hash check (LoginThrottle.begin),
     and one past MAX_FAILURES for the name from one network, or past ACCOUNT_MAX_FAILURES for
-    the name from anywhere, is refused without a check and sets the lock: guesses sent at once
-    get no more checks than guesses sent one by one. A wrong password keeps its attempt and
-    locks at the limit; a right one gives it back. A lock refuses even the right password.
+    the name from anywhere, is refused without a check: guesses sent at once get no more
+    checks than guesses sent one by one. A wrong password keeps its attempt and locks at the
+    limit; a right one gives it back. A lock refuses even the right password.
 
     Known and unknown names get the same answers at the same cost: a hash check (a dummy one
     for an unknown name) when the attempt is let through, none when it is refused. When Redis

@@ -38,7 +38,7 @@ def client_network(address: str | None) -> str:
 
 # Run by Redis as one step, so that attempts sent at once are numbered one after another and
 # none passes a lock that an earlier one set. KEYS: the pair's count and lock, the name's count
-# and lock; ARGV: MAX_FAILURES, ACCOUNT_MAX_FAILURES, a count's memory (s), LOCKOUT (ms).
+# and lock; ARGV: MAX_FAILURES, ACCOUNT_MAX_FAILURES, a count's memory (s).
 # Returns {pair number, name number, wait (ms)}: the numbers are 0 for an attempt refused, and
 # the wait is the lock's time left, or for an attempt past a limit the time until the count
 # that is full expires. Past a limit sets no lock: the attempt that reached the limit may
@@ -121,9 +121,9 @@ class LoginThrottle:
         pair, whole = self._keys(name, network)
         keys = [f"{pair}:fails", f"{pair}:lock", f"{whole}:fails", f"{whole}:lock"]
         limits = [MAX_FAILURES, ACCOUNT_MAX_FAILURES]
-        timing = [int(LOCKOUT.total_seconds()), int(LOCKOUT.total_seconds() * 1000)]
         script = self.conn.register_script(_BEGIN)
-        pair_number, name_number, left = script(keys=keys, args=limits + timing)
+        args = [*limits, int(LOCKOUT.total_seconds())]
+        pair_number, name_number, left = script(keys=keys, args=args)
         if left > 0:
             return Attempt(0, 0, timedelta(milliseconds=left))
         return Attempt(pair_number, name_number)

@@ -49,12 +49,9 @@ def login() -> BaseResponse | tuple[str, int] | str:
     name = request.form.get("name", "").strip()[:64]
     password = request.form.get("password", "")[:256]
     target = safe_next(request.form.get("next"))
-    if (
-        "HTTP_X_FORWARDED_FOR" in request.environ
-        and "werkzeug.proxy_fix.orig" not in request.environ
-    ):
-        warn_of_proxy()
     svc = services()
+    if "HTTP_X_FORWARDED_FOR" in request.environ and not svc.settings.proxy_hops:
+        warn_of_proxy()
     throttle = LoginThrottle(svc.redis, svc.settings.queue_prefix)
     network = client_network(request.remote_addr)
     with svc.domain.db.session() as db_session:

@@ -69,13 +69,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from bot import admin_cli
 
-    if args.command == "create-admin":
-        return admin_cli.create_admin_command(settings, args.name, args.password, args.scope)
-    if args.command == "tokens":
-        return admin_cli.tokens_command(settings, args.name)
-    if args.command == "revoke-token":
-        return admin_cli.revoke_token_command(settings, args.name, args.id)
-    return admin_cli.create_token_command(settings, args.name)
+    try:
+        if args.command == "create-admin":
+            return admin_cli.create_admin_command(settings, args.name, args.password, args.scope)
+        if args.command == "tokens":
+            return admin_cli.tokens_command(settings, args.name)
+        if args.command == "revoke-token":
+            return admin_cli.revoke_token_command(settings, args.name, args.id)
+        return admin_cli.create_token_command(settings, args.name)
+    except ValueError as error:  # an operator's mistake, said by admin.accounts
+        print(f"error: {error}")
+        return 2
 
 
 def _check_operator_files(settings: Settings) -> None:

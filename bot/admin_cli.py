@@ -14,19 +14,12 @@ from config.settings import Settings
 T = TypeVar("T")
 
 
-class _Refused(Exception):
-    """admin.accounts said no (ValueError); the message has been printed."""
-
-
 def _on_database(settings: Settings, action: Callable[[Database], T]) -> T:
-    """`action` on the configured database, which is closed afterwards; an operator's mistake
-    (ValueError from admin.accounts) is printed and raised as _Refused."""
+    """`action` on the configured database, which is closed afterwards. An operator's mistake
+    is a ValueError from admin.accounts, for `python -m bot` to print."""
     database = Database(settings.database_url)
     try:
         return action(database)
-    except ValueError as error:
-        print(f"error: {error}")
-        raise _Refused from error
     finally:
         database.dispose()
 
@@ -38,13 +31,10 @@ def create_admin_command(
 
     generated = not password  # none given, or an empty one: generate it and say it
     password = password or secrets.token_urlsafe(12)
-    try:
-        _on_database(
-            settings,
-            lambda db: create_admin(db, name, password, scope, org=load_org(settings.org_path)),
-        )
-    except _Refused:
-        return 2
+    _on_database(
+        settings,
+        lambda db: create_admin(db, name, password, scope, org=load_org(settings.org_path)),
+    )
     print(f"admin {name!r} created" + (f" with password: {password}" if generated else ""))
     return 0
 
@@ -52,20 +42,14 @@ def create_admin_command(
 def create_token_command(settings: Settings, name: str) -> int:
     from admin.accounts import create_token
 
-    try:
-        print(_on_database(settings, lambda db: create_token(db, name)))
-    except _Refused:
-        return 2
+    print(_on_database(settings, lambda db: create_token(db, name)))
     return 0
 
 
 def tokens_command(settings: Settings, name: str) -> int:
     from admin.accounts import tokens_of
 
-    try:
-        lines = _on_database(settings, lambda db: tokens_of(db, name))
-    except _Refused:
-        return 2
+    lines = _on_database(settings, lambda db: tokens_of(db, name))
     if not lines:
         print(f"admin {name!r} has no tokens")
     for line in lines:
@@ -77,10 +61,7 @@ def tokens_command(settings: Settings, name: str) -> int:
 def revoke_token_command(settings: Settings, name: str, token_id: int | None) -> int:
     from admin.accounts import revoke_tokens
 
-    try:
-        revoked = _on_database(settings, lambda db: revoke_tokens(db, name, token_id))
-    except _Refused:
-        return 2
+    revoked = _on_database(settings, lambda db: revoke_tokens(db, name, token_id))
     if revoked:
         print(f"revoked token(s) {', '.join(map(str, revoked))} of admin {name!r}")
     else:

@@ -164,10 +164,13 @@ def claim(
     missing = {push.case_id for push in pushes} - known.keys()
     if missing:
         known.update((c.id, c) for c in session.scalars(select(Case).where(Case.id.in_(missing))))
-    stale = [push for push in pushes if _moved_on(push, known[push.case_id])]
+    fresh: list[_Claimed] = []
+    stale: list[_Claimed] = []
+    for push in pushes:
+        (stale if _moved_on(push, known[push.case_id]) else fresh).append(push)
     if stale:
         session.execute(_SKIP, [{"push_id": push.id} for push in stale])
-        pushes = [push for push in pushes if push not in stale]
+    pushes = fresh
     notices = [push for push in pushes if is_notice(push.kind)]
     events, last_messages = _about_notices(session, notices)
     words = composer(ctx)
