@@ -22,10 +22,16 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import BaseMessage
 from wechatpy.utils import WeChatSigner
 
+from cases.models import InboundMessage, column_width
+
 REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
 # Fields stored in columns of a fixed width: WeChat's own are far shorter (an openid has 28
 # characters), and longer ones would fail the INSERT on PostgreSQL after the conversation ran.
-FIELD_WIDTHS = {"FromUserName": 64, "MediaId": 256}
+_MESSAGES = InboundMessage.__table__.c
+FIELD_WIDTHS = {
+    "FromUserName": column_width(_MESSAGES.openid),
+    "MediaId": column_width(_MESSAGES.media_id),
+}
 
 
 class Rejected(Exception):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from bot.protocol import Inbound
 from cases.clock import utcnow
+from cases.models import Case, column_width
 from handlers.turn import Location, Turn
 
-LABEL_WIDTH = 256  # the stored label's column; WeChat's are an address, far shorter
+LABEL_WIDTH = column_width(Case.__table__.c.location_label)  # WeChat's labels are far shorter
 
 
 def turn_of(inbound: Inbound) -> Turn:

@@ -27,6 +27,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from cases.clock import utcnow
 
 
+def column_width(column: Any) -> int:
+    """The length of a String column (a table's `c.name`), for code that must cut input to
+    fit it."""
+    length = column.type.length
+    assert isinstance(length, int), column
+    return length
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: DateTime(), dict[str, Any]: JSON()}
 
