@@ -80,6 +80,33 @@ def test_dialect_and_typos(analyzer: Analyzer, text: str, intent: str) -> None:
     assert analyzer.analyze(text).intent == intent
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # A theft that is over is a matter for the courtyard, not three levels at once.
+        ("快递被人拿了", "dispute"),
+        ("我的快递被人偷了", "dispute"),
+        ("电动车被偷了", "dispute"),
+        ("晾的衣服被人偷了", "dispute"),
+        # A child's lost thing is no lost child; a greeting is no cry for help.
+        ("孩子校园卡丢了", "other"),
+        ("孩子在学校手机丢了", "other"),
+        ("吃了吗", "other"),
+    ],
+)
+def test_everyday_words_that_once_read_as_emergencies(
+    analyzer: Analyzer, text: str, intent: str
+) -> None:
+    assert analyzer.analyze(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["有人在偷电动车", "小偷在撬门", "孩子不见了", "我孙子找不到了"])
+def test_a_theft_under_way_or_a_missing_child_stays_an_emergency(
+    analyzer: Analyzer, text: str
+) -> None:
+    assert analyzer.analyze(text).intent == "emergency"
+
+
 def test_blank_text_is_other_with_no_confidence(analyzer: Analyzer) -> None:
     for text in ("", "   ", "\n"):
         assert analyzer.analyze(text) == Analysis("other", 0.0, Slots())
