@@ -1,27 +1,35 @@
 """Binding: the resident's address, so that later reports need not say where.
-`绑定 铝厂小区 3号楼2单元501`, or a guided version; `我的信息` shows it; `解绑` removes it."""
+`绑定 铝厂小区 3号楼2单元501`, or a guided version; `我的信息` shows it; `解绑` removes it.
+
+`绑定` sent while reports wait for their address (the bot asked 哪个小区、几号楼 and the resident
+answers by binding) keeps them: once bound, they are filed at the new address, as a bound
+resident's reports are; if binding is given up, they are asked about again."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
-from handlers.reporting import drop_question, give_up, then_next
+from handlers.reporting import drop_question, file_waiting, give_up, then_next, waiting_reports
 from handlers.turn import Context, Reply, Turn
 
 
 @handles("command", "绑定", "绑定住址", "绑定地址")
 def bind(ctx: Context, turn: Turn) -> Reply:
+    waiting = waiting_reports(ctx)
     rest = turn.text.strip()[len(turn.text.split()[0]) :] if turn.text.split() else ""
     if not rest.strip():
-        ctx.dialogue.start("bind", place={})
+        ctx.dialogue.start("bind", place={}, queued=waiting)
         return Reply(ctx.say("binding.ask", courtyards=_names(ctx)))
-    return _bind_from(ctx, rest, Place())
+    return _bind_from(ctx, turn, rest, Place(), waiting)
 
 
 @handles("step", "bind")
 def bind_answer(ctx: Context, turn: Turn) -> Reply:
     state = ctx.dialogue.state or {}
-    return _bind_from(ctx, turn.text, Place(**state.get("place", {})))
+    waiting = list(state.get("queued") or [])
+    return _bind_from(ctx, turn, turn.text, Place(**state.get("place", {})), waiting)
 
 
 # A report, question or opinion instead of the address: binding is optional and the resident
@@ -30,11 +38,13 @@ def bind_answer(ctx: Context, turn: Turn) -> Reply:
 handles("leave", "bind")(give_up)
 
 
-def _bind_from(ctx: Context, text: str, known: Place) -> Reply:
+def _bind_from(
+    ctx: Context, turn: Turn, text: str, known: Place, waiting: list[dict[str, Any]]
+) -> Reply:
     slots = ctx.analyzer.extract_slots(text)
     place = place_of_slots(slots).merged(known)
     if not place.complete:
-        ctx.dialogue.start("bind", place=place.as_dict())
+        ctx.dialogue.start("bind", place=place.as_dict(), queued=waiting)
         key = "binding.ask_building" if place.courtyard else "binding.ask"
         return Reply(ctx.say(key, courtyards=_names(ctx)))
     resident = ctx.resident
@@ -43,7 +53,9 @@ def _bind_from(ctx: Context, text: str, known: Place) -> Reply:
     if slots.phone:
         resident.phone = slots.phone
     ctx.dialogue.clear()
-    return Reply(ctx.say("binding.done", place=describe(ctx.org, place)))
+    return file_waiting(
+        ctx, turn, waiting, Reply(ctx.say("binding.done", place=describe(ctx.org, place)))
+    )
 
 
 @handles("command", "我的信息", "我的住址")

@@ -218,6 +218,39 @@ def then_next(ctx: Context, reply: Reply) -> Reply:
     return replace(reply, text=f"{reply.text}\n{question}") if question else reply
 
 
+def file_waiting(ctx: Context, turn: Turn, waiting: list[dict[str, Any]], reply: Reply) -> Reply:
+    """`reply`, then the reports that waited for their address filed where the resident now
+    lives (a bound resident's report without an address is filed there, and these are such
+    reports), each with its photos. One whose own courtyard differs from the binding keeps
+    waiting and is asked about. The dialogue must have no question open."""
+    home = place_of_resident(ctx.resident)
+    still: list[dict[str, Any]] = []
+    for report in waiting:
+        place = Place(**(report.get("place") or {})).merged(home)
+        if not place.complete:
+            still.append(report)
+            continue
+        ctx.dialogue.update(pending_media=report.get("pending_media") or [])
+        opened = open_reported(
+            ctx,
+            turn,
+            str(report.get("intent", "repair")),
+            str(report.get("text", "")),
+            place,
+            None,
+            phone=report.get("phone"),
+            urgent=bool(report.get("urgent")),
+        )
+        reply = Reply(
+            f"{reply.text}\n{opened.text}",
+            intent=reply.intent or opened.intent,
+            case_id=reply.case_id or opened.case_id,
+            followups=reply.followups + opened.followups,
+        )
+    ctx.dialogue.update(queued=still)
+    return then_next(ctx, reply)
+
+
 def prefixed(line: str, reply: Reply) -> Reply:
     """`reply` after `line`: what became of the question comes before the new message's answer."""
     return replace(reply, text=f"{line}\n{reply.text}")

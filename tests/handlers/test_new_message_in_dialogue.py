@@ -417,3 +417,84 @@ def test_the_cancel_word_with_more_words_and_no_question_still_cancels(
 ) -> None:
     play(resident, [("取消 我要投诉楼上噪音", "没有进行中")])
     assert cases_of(db, resident.openid) == []
+
+
+def test_binding_while_asked_where_files_the_report_at_the_new_home(
+    resident: Phone, db: Database
+) -> None:
+    """Asked where, the resident binds their address: the report is theirs, and a bound
+    resident's report without an address is filed at home."""
+    play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区"),
+            ("绑定 铝厂小区3号楼2单元501", "已绑定住址…已受理您的报修（铝厂小区3号楼…工单号"),
+            ("取消", "没有进行中"),
+        ],
+    )
+    [case] = cases_of(db, resident.openid)
+    assert (case.intent, case.text, case.courtyard, case.building) == (
+        "repair",
+        "楼道灯坏了",
+        "lvchang",
+        "3",
+    )
+    assert bound_courtyard(db, resident.openid) == "lvchang"
+
+
+def test_guided_binding_keeps_every_waiting_report_with_its_photo(
+    resident: Phone, db: Database
+) -> None:
+    play(resident, [("楼道灯坏了", "哪个小区")])
+    resident.send_xml(resident.sim.message(resident.openid, "image", MediaId="LIGHTPHOTO"))
+    play(
+        resident,
+        [
+            ("另外我要投诉楼上噪音", "已记下"),
+            ("绑定", "请发送您的小区"),
+            ("铝厂小区", "楼号"),
+            ("2号楼", "已绑定…已受理您的报修…已受理您的矛盾纠纷"),
+        ],
+    )
+    light, noise = cases_of(db, resident.openid)
+    assert (light.intent, light.building, noise.intent, noise.building) == (
+        "repair",
+        "2",
+        "dispute",
+        "2",
+    )
+    assert [a.media_id for a in case_of(db, light.number).attachments] == ["LIGHTPHOTO"]
+    assert case_of(db, noise.number).attachments == []
+
+
+def test_binding_given_up_asks_about_the_waiting_report_again(
+    resident: Phone, db: Database
+) -> None:
+    play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区"),
+            ("绑定", "请发送您的小区"),
+            ("取消", "已退出住址绑定…“楼道灯坏了”：请问是哪个小区"),
+            ("铝厂小区3号楼", "已受理您的报修…工单号"),
+        ],
+    )
+    [case] = cases_of(db, resident.openid)
+    assert (case.text, case.building) == ("楼道灯坏了", "3")
+    assert bound_courtyard(db, resident.openid) is None
+
+
+def test_a_waiting_report_in_another_courtyard_than_home_is_asked_about(
+    resident: Phone, db: Database
+) -> None:
+    """It named its courtyard, not the building: home's building is not its building."""
+    play(
+        resident,
+        [
+            ("桐柏路191号院楼道灯坏了", "几号楼"),
+            ("绑定 铝厂小区3号楼", "已绑定…“桐柏路191号院楼道灯坏了”：请问是哪个小区"),
+            ("4号楼", "已受理您的报修（桐柏路191号院4号楼…工单号"),
+        ],
+    )
+    [case] = cases_of(db, resident.openid)
+    assert (case.courtyard, case.building) == ("tbl191", "4")
