@@ -32,6 +32,13 @@ def bind_answer(ctx: Context, turn: Turn) -> Reply:
     return _bind_from(ctx, turn, turn.text, Place(**state.get("place", {})), waiting)
 
 
+@handles("remind", "bind")
+def still_binding(ctx: Context, turn: Turn) -> Reply:
+    place = (ctx.dialogue.state or {}).get("place") or {}
+    key = "binding.ask_building" if place.get("courtyard") else "binding.ask"
+    return Reply(ctx.say(key, courtyards=_names(ctx)))
+
+
 # A report, question or opinion instead of the address: binding is optional and the resident
 # has moved on, so it is given up (and said so) and the message handled as new. An address in
 # it is where the problem is, not necessarily home: nothing is bound.
@@ -45,8 +52,7 @@ def _bind_from(
     place = place_of_slots(slots).merged(known)
     if not place.complete:
         ctx.dialogue.start("bind", place=place.as_dict(), queued=waiting)
-        key = "binding.ask_building" if place.courtyard else "binding.ask"
-        return Reply(ctx.say(key, courtyards=_names(ctx)))
+        return still_binding(ctx, turn)
     resident = ctx.resident
     resident.courtyard, resident.building = place.courtyard, place.building
     resident.unit, resident.room = place.unit, place.room

@@ -2,7 +2,8 @@
 
 Order: events; `取消`; a cancel word with more words while a question waits (the step's
 "leave" handler); staff commands from staff; resident commands (绑定 …);
-within a pending dialogue step, an emergency, then a new message of its own (the step's
+within a pending dialogue step, a rating of a resolved case (the step's question asked again
+after it, by its "remind" handler), an emergency, then a new message of its own (the step's
 "leave" handler), then the step's answer; a rating reply; photos, voice and locations; then the
 intent model. The apology when a handler raises lives here, not in every handler."""
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from cases.clock import utcnow
 from cases.context import Domain
-from cases.queries import get_or_create_resident, note_message
+from cases.queries import get_or_create_resident, newest_resolved_case, note_message
 from config.settings import Settings
 from config.wording import Wording
 from handlers import registry
@@ -97,6 +98,8 @@ def choose(ctx: Context, turn: Turn) -> registry.Handler:
         command = registry.route("command", word)
         if command is not None:
             return command
+    if step and text and _rates_a_case(ctx, text):
+        return _route("builtin", "rate_aside")
     if step and text:
         # Words are read for an emergency, never lost inside another dialogue; a location's
         # label ("…火车站") is an answer to the step, not a cry for help. The emergency
@@ -141,10 +144,22 @@ def _first_word(text: str) -> str:
 RATING_RE = re.compile(
     r"^(?:[1-5一二三四五]\s*(?:分|星)?|非常满意|满意|基本满意|不满意|很不满意)[。！!]?$"
 )
+BARE_NUMERAL_RE = re.compile(r"^\s*[1-5一二三四五]\s*[。！!]?\s*$")
 
 
 def _looks_like_rating(text: str) -> bool:
     return bool(RATING_RE.match(unicodedata.normalize("NFKC", text)))  # full-width ５ too
+
+
+def _rates_a_case(ctx: Context, text: str) -> bool:
+    """Whether a message sent while a question waits is a rating, not an answer: it reads as
+    one ("5分", "满意") and the resident has a case waiting for its rating. A bare number ("3",
+    "三") stays the question's: it may be meant as the building asked for."""
+    return (
+        _looks_like_rating(text)
+        and not BARE_NUMERAL_RE.match(unicodedata.normalize("NFKC", text))
+        and newest_resolved_case(ctx.session, ctx.resident) is not None
+    )
 
 
 def _route(kind: str, name: str) -> registry.Handler:

@@ -143,6 +143,14 @@ def emergency_address(ctx: Context, turn: Turn) -> Reply:
     return then_next(ctx, _located(ctx, turn, case, place))
 
 
+@handles("remind", "emergency_address")
+def still_asking_where(ctx: Context, turn: Turn) -> Reply:
+    """The emergency's address question, asked again after a message aside (none once the
+    case is over)."""
+    case = held_case(ctx)
+    return Reply(ctx.say("emergency.still_asking", number=case.number) if case else "")
+
+
 @handles("leave", "emergency_address")
 def new_message_in_emergency(ctx: Context, turn: Turn) -> Reply:
     """A report, a question or an opinion while the open emergency waits for its address.

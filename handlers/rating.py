@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 
 from cases import lifecycle
 from cases.followups import Followup
 from cases.queries import case_by_number, newest_resolved_case
-from handlers.registry import handles
+from handlers.registry import handles, route
 from handlers.turn import Context, Reply, Turn
 
 WORDS = {"非常满意": 5, "满意": 4, "基本满意": 3, "不满意": 2, "很不满意": 1}
@@ -52,3 +53,13 @@ def rate(ctx: Context, turn: Turn) -> Reply:
             followups=[Followup.dispatch(case.id, case.stage)],
         )
     return Reply(ctx.say("rating.thanks", number=case.number, score=score), case_id=case.id)
+
+
+@handles("builtin", "rate_aside")
+def rate_aside(ctx: Context, turn: Turn) -> Reply:
+    """A rating ("5分", "满意") while a question waits for its answer: the case asked about in
+    the rating request is rated, and the question asked again (the dialogue is untouched)."""
+    reply = rate(ctx, turn)
+    remind = route("remind", str((ctx.dialogue.state or {}).get("step")))
+    again = remind(ctx, turn).text if remind is not None else ""
+    return replace(reply, text=f"{reply.text}\n{again}") if again else reply

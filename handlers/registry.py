@@ -1,6 +1,7 @@
 """The registry of conversations: a decorator tags a function with what it answers (an intent,
 a command word, a menu key, a dialogue step, an event, a media kind, or, as "leave", a new
-message that arrives while a step waits for its answer); the dispatcher looks it up.
+message that arrives while a step waits for its answer, and as "remind", the step's question
+asked again after a message answered aside); the dispatcher looks it up.
 """
 
 from __future__ import annotations
@@ -12,7 +13,18 @@ from handlers.turn import Context, Reply, Turn
 
 Handler = Callable[[Context, Turn], Reply]
 ROUTES: dict[tuple[str, str], Handler] = {}
-KINDS = ("intent", "command", "staff", "menu", "step", "leave", "event", "media", "builtin")
+KINDS = (
+    "intent",
+    "command",
+    "staff",
+    "menu",
+    "step",
+    "leave",
+    "remind",
+    "event",
+    "media",
+    "builtin",
+)
 MODULES = (
     "reporting",
     "emergency",

@@ -101,6 +101,14 @@ def _answer(ctx: Context, turn: Turn, *, more_words: bool) -> Reply:
     return Reply(ctx.say(key, courtyards=_courtyard_names(ctx)), intent=intent)
 
 
+@handles("remind", "ask_address")
+def still_asking(ctx: Context, turn: Turn) -> Reply:
+    """The question about the report asked about, asked again after a message aside."""
+    state = ctx.dialogue.state or {}
+    what = ctx.say(f"intent.{state.get('intent', 'repair')}")
+    return Reply(ctx.say("report.still_asking", what=what, text=short_text(str(state.get("text")))))
+
+
 @handles("leave", "ask_address")
 def new_message_while_asked(ctx: Context, turn: Turn) -> Reply:
     """A report, a question or an opinion instead of an address. More words about the same
@@ -108,13 +116,12 @@ def new_message_while_asked(ctx: Context, turn: Turn) -> Reply:
     for the new message. Anything else is handled aside, and the question asked again: a
     resident who has two problems gets both filed."""
     state = ctx.dialogue.state or {}
-    asked = ctx.say(f"intent.{state.get('intent', 'repair')}")
     if GIVE_UP_RE.match(turn.text):
         return give_up(ctx, turn)
     if ctx.analysis.intent == state.get("intent") and not ANOTHER_RE.search(turn.text):
         return _answer(ctx, turn, more_words=True)
+    again = still_asking(ctx, turn).text  # about the report asked about, before aside's turn
     reply = aside(ctx, turn)
-    again = ctx.say("report.still_asking", what=asked, text=short_text(str(state.get("text"))))
     return replace(reply, text=f"{reply.text}\n{again}")
 
 

@@ -93,3 +93,59 @@ def test_long_lists_stay_within_one_reply(resident: Phone, grid_worker: Phone) -
         assert len(reply.encode()) <= 2048, (command, len(reply.encode()))
         shown = [n for n in numbers if n in reply]
         assert 5 < len(shown) < 20 and f"另有 {20 - len(shown)} 件未列出" in reply
+
+
+def resolved_repair(resident: Phone, grid_worker: Phone) -> str:
+    number = open_repair(resident)
+    play(grid_worker, [(f"办结 {number} 已更换灯泡", "已办结")])
+    return number
+
+
+def test_a_rating_while_asked_where_rates_and_asks_again(
+    resident: Phone, grid_worker: Phone, db: Database
+) -> None:
+    """The rating request came while the resident was reporting something else."""
+    rated = resolved_repair(resident, grid_worker)
+    replies = play(
+        resident,
+        [
+            ("下水道堵了", "哪个小区"),
+            ("5分", f"感谢您的评价（5 分）！工单 {rated}…“下水道堵了”还没有地址"),
+            ("铝厂小区2号楼", "已受理您的报修（铝厂小区2号楼）"),
+        ],
+    )
+    assert (case_of(db, rated).status, case_of(db, rated).rating) == ("closed", 5)
+    assert case_of(db, number_in(replies[-1])).text == "下水道堵了"
+
+
+def test_a_rating_while_binding_or_while_an_emergency_waits(
+    resident: Phone, grid_worker: Phone, db: Database
+) -> None:
+    first, second = resolved_repair(resident, grid_worker), resolved_repair(resident, grid_worker)
+    play(
+        resident,
+        [
+            ("绑定", "请发送您的小区"),
+            ("不满意", f"工单 {second} 已重新办理…请发送您的小区"),
+            ("取消", "已取消"),
+            ("救命 有人晕倒了", "120"),
+            ("非常满意", f"感谢您的评价（5 分）！工单 {first}…还没有地址"),
+        ],
+    )
+    assert (case_of(db, second).status, case_of(db, second).rating) == ("reopened", 2)
+    assert (case_of(db, first).status, case_of(db, first).rating) == ("closed", 5)
+
+
+def test_a_bare_number_while_asked_where_is_the_answer(
+    resident: Phone, grid_worker: Phone, db: Database
+) -> None:
+    """ "3" may be meant as the building asked for; only "3分" or "满意" is a rating there."""
+    rated = resolved_repair(resident, grid_worker)
+    play(resident, [("铝厂小区楼道灯坏了", "几号楼"), ("3", "还没认出地址")])
+    assert case_of(db, rated).status == "resolved"
+
+
+def test_a_rating_with_nothing_to_rate_while_asked_where_is_an_answer(
+    resident: Phone, db: Database
+) -> None:
+    play(resident, [("楼道灯坏了", "哪个小区"), ("5分", "还没认出地址")])
