@@ -7,6 +7,7 @@ bits, so a fast hash is enough, and a lookup by digest needs no per-row check)."
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -150,6 +151,7 @@ def authenticate(
     *,
     network: str,
     throttle: LoginThrottle,
+    secret: str,
     now: datetime | None = None,
 ) -> Login:
     """Check a password. The attempt is counted before the slow hash check (LoginThrottle.begin),
@@ -161,17 +163,18 @@ def authenticate(
     Known and unknown names get the same answers at the same cost: a hash check (a dummy one
     for an unknown name) when the attempt is let through, none when it is refused. When Redis
     fails, the account's row counts the same way at the ACCOUNT_MAX_FAILURES threshold and
-    every such login is logged (see _redis_failed)."""
+    every such login is logged (see _redis_failed). A name that is no account's is logged as
+    `unknown_name` shows it, keyed with `secret` (the app's secret key)."""
     now = now or utcnow()
     admin = session.scalar(select(AdminUser).where(AdminUser.name == name))
-    actor = f"admin:{admin.name}" if admin is not None else f"login:{name[:64]}"
+    actor = f"admin:{admin.name}" if admin is not None else unknown_name(name, secret)
     held = _database_lock(admin, now)
     if held is not None:
         return _refused(session, actor, network, held)
     try:
         attempt = throttle.begin(name, network)
     except redis.RedisError as exc:
-        _redis_failed(exc, name, network)
+        _redis_failed(exc, actor, network)
         return _in_database(session, admin, actor, password, network, now)
     if attempt.locked is not None:
         return _refused(session, actor, network, now + attempt.locked)
@@ -180,18 +183,27 @@ def authenticate(
         try:
             throttle.give_back(name, network)
         except redis.RedisError as exc:
-            _redis_failed(exc, name, network, "its attempt stays counted")
+            _redis_failed(exc, actor, network, "its attempt stays counted")
         return _logged_in(session, admin, network)
     try:
         locking = throttle.fail(name, network, attempt)
     except redis.RedisError as exc:
-        _redis_failed(exc, name, network, "counted, but no lock set at the limit")
+        _redis_failed(exc, actor, network, "counted, but no lock set at the limit")
         locking = None
     if locking is not None:
         return _locked_now(session, actor, network, now, locking)
     which = f"failure {attempt.pair}" if admin else f"unknown name, failure {attempt.pair}"
     audit(session, actor, "login.failed", f"{which} from {network}")
     return Login(None)
+
+
+def unknown_name(name: str, secret: str) -> str:
+    """The audit log's actor for a name that is no account's: people type their password into
+    the name field, so the name is not kept, only a digest keyed with the app's secret (the
+    log alone does not let a weak password be guessed back from it). Attempts on one name
+    share it, so a guessing run still shows as one."""
+    digest = hmac.new(secret.encode(), name.encode(), hashlib.sha256).hexdigest()[:12]
+    return f"login:unknown-{digest}"
 
 
 def _password_is_right(admin: AdminUser | None, password: str) -> bool:
@@ -300,11 +312,12 @@ def _database_lock(admin: AdminUser | None, now: datetime) -> datetime | None:
 
 
 def _redis_failed(
-    exc: Exception, name: str, network: str, what: str = "counting per account in SQL"
+    exc: Exception, actor: str, network: str, what: str = "counting per account in SQL"
 ) -> None:
     """Logged on every login Redis could not count, so that guessing during an outage is seen
-    (the per-address count is off then; the per-account count in SQL still holds)."""
-    log.warning("login of %r from %s: Redis unavailable (%s), %s", name[:64], network, exc, what)
+    (the per-address count is off then; the per-account count in SQL still holds). `actor` as
+    in the audit log: an unknown name is not written out."""
+    log.warning("login of %s from %s: Redis unavailable (%s), %s", actor, network, exc, what)
 
 
 @cache

@@ -55,7 +55,14 @@ def login() -> BaseResponse | tuple[str, int] | str:
     throttle = LoginThrottle(svc.redis, svc.settings.queue_prefix)
     network = client_network(request.remote_addr)
     with svc.domain.db.session() as db_session:
-        result = authenticate(db_session, name, password, network=network, throttle=throttle)
+        result = authenticate(
+            db_session,
+            name,
+            password,
+            network=network,
+            throttle=throttle,
+            secret=svc.settings.secret_key,
+        )
         admin_id = result.admin.id if result.admin else None
     if admin_id is None:
         if result.locked_until is not None:

@@ -449,3 +449,39 @@ def test_redis_down_a_made_up_name_costs_what_a_real_one_does(
         sqlalchemy.event.remove(engine, "before_cursor_execute", seen)
         app.extensions["gridbot"].close()
     assert kinds["tbbl"] == kinds["no-such-admin"]
+
+
+def test_an_unknown_name_is_not_written_out(
+    settings: Settings,
+    app: Flask,
+    db: Database,
+    admins: dict[str, int],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A password typed into the name field must not land in the audit log, nor in the
+    process log when Redis is down; attempts on one name still show as one run."""
+    typed = "Hunter2-secret"
+    for _ in range(2):
+        assert log_in(client_at(app, ATTACKER), typed, "wrong-password")[0] == 401
+    assert log_in(client_at(app, ATTACKER), "another-name", "wrong-password")[0] == 401
+    down = create_app(settings.replace(redis_url="redis://127.0.0.1:1/0"), warm=False)
+    down.config["TESTING"] = True
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert log_in(client_at(down, ATTACKER), typed, "wrong-password")[0] == 401
+    finally:
+        down.extensions["gridbot"].close()
+    with db.session() as session:
+        rows = session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
+        actors = [row.actor for row in rows if row.action == "login.failed"]
+        written = " ".join(f"{row.actor} {row.detail}" for row in rows)
+    assert typed not in written and typed.lower() not in written
+    assert not [r for r in caplog.records if typed in r.getMessage()]
+    first, again, other, while_down = actors
+    assert first == again == while_down == accounts.unknown_name(typed, settings.secret_key)
+    assert other != first and other.startswith("login:unknown-")
+    # A known name stays readable.
+    assert log_in(client_at(app, ATTACKER), "tbbl", "wrong-password")[0] == 401
+    with db.session() as session:
+        last = session.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
+        assert last is not None and last.actor == "admin:tbbl"
