@@ -45,6 +45,11 @@ _PEOPLE = (
 )
 PERSON = _alt(*_PEOPLE)
 HOME = _alt("家", "屋", "室内", "房间", "卧室", "客厅", "一楼", "1楼")  # 一楼 is arabized
+# What a robber takes from a person (not a parking place: 车位被人抢了 is a dispute), and what
+# a thief takes (not power or water tapped, 偷电 偷接水, which are disputes).
+ROBBED = _alt("包", "手机", "钱", "项链", "链子", "耳环", "镯子", "首饰", "金", "东西")
+STOLEN = _alt("车", "电动车", "电瓶", "自行车", "摩托", "东西", "钱", "手机", "包", "快递",
+              "电缆", "井盖", "铁", "空调外机")
 
 STRONG_RULES: dict[str, str] = {
     "cry_for_help": _alt("救命", "救救", "快救", "救人", "快来人", "来人啊", "来人呐", "出大事",
@@ -90,7 +95,12 @@ STRONG_RULES: dict[str, str] = {
                      "抢劫", "抢包", "进贼", "在撬", "正撬", "撬我家", "砸门", "泼汽油",
                      "纵火", "放火", "点房子", "要打我", "在打.{0,3}" + PERSON, "被人?打(?:了|伤)",
                      "抄家伙",
-                     "(?:要|想)跳(?!舞|广场|绳)"),
+                     "(?:要|想)跳(?!舞|广场|绳)",
+                     # A robbery, or a theft under way (a theft that is over is a dispute);
+                     # a parking place taken (抢车位) or power tapped (偷电) is no robbery.
+                     ROBBED + "[^，。,]{0,4}(?:被人?|让人|叫人)抢(?!光|完|购)",
+                     "抢(?:了|走)(?:我|他|她|老人|孩子)?的?" + ROBBED, "有人(?:在|正在)?抢" + ROBBED,
+                     "有人(?:在|正在)?偷" + STOLEN, "(?:进了?|抓)小偷"),
     "missing_person": _alt("走丢", "走失", "失踪", "人不见了", "迷路",
                            "(?:孩子|小孩|老人|我爸|我妈|老伴|儿子|女儿)[^的]{0,12}?"
                            "(?:不见了|找不到了|丢了)",

@@ -80,18 +80,18 @@ def test_dialect_and_typos(analyzer: Analyzer, text: str, intent: str) -> None:
     assert analyzer.analyze(text).intent == intent
 
 
+# None of these is a line of the training split: they test what it taught, not recall of it.
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
         # A theft that is over is a matter for the courtyard, not three levels at once.
-        ("快递被人拿了", "dispute"),
-        ("我的快递被人偷了", "dispute"),
         ("电动车被偷了", "dispute"),
         ("晾的衣服被人偷了", "dispute"),
-        # A child's lost thing is no lost child; a greeting is no cry for help.
+        ("快递让人拿走了", "dispute"),
+        ("我的车位又被人抢了", "dispute"),
+        # A child's lost thing is no lost child.
         ("孩子校园卡丢了", "other"),
         ("孩子在学校手机丢了", "other"),
-        ("吃了吗", "other"),
     ],
 )
 def test_everyday_words_that_once_read_as_emergencies(
@@ -100,8 +100,20 @@ def test_everyday_words_that_once_read_as_emergencies(
     assert analyzer.analyze(text).intent == intent
 
 
-@pytest.mark.parametrize("text", ["有人在偷电动车", "小偷在撬门", "孩子不见了", "我孙子找不到了"])
-def test_a_theft_under_way_or_a_missing_child_stays_an_emergency(
+@pytest.mark.parametrize(
+    "text",
+    [
+        "包被人抢了",
+        "手机被人抢了",
+        "楼下有人偷车",
+        "有人正在偷自行车",
+        "抓小偷",
+        "小偷在撬门",
+        "孩子不见了",
+        "我孙子找不到了",
+    ],
+)
+def test_a_robbery_a_theft_under_way_or_a_missing_child_stays_an_emergency(
     analyzer: Analyzer, text: str
 ) -> None:
     assert analyzer.analyze(text).intent == "emergency"

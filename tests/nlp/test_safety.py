@@ -28,6 +28,9 @@ STRONG = [
     "厨房着火", "油锅着了", "楼道有人点火", "点火烧东西", "点火器着火了", "着火了打不出去电话",
     "燃气灶打不着火 一股煤气味", "老人走丢了", "我爸找不到了", "孩子丢了 钥匙也丢了",
     "孩子背着书包不见了", "老人骑着电动车不见了",
+    # A robbery, or a theft under way.
+    "包被人抢了", "我妈项链让人抢了", "有人抢包", "抢了我的手机", "楼下有人偷车",
+    "有人正在偷井盖", "家里进了小偷", "抓小偷",
 ]  # fmt: skip
 # A person who went somewhere or with something and is missing: the thing is not what is lost.
 MISSING_NEAR_A_THING = [
@@ -63,7 +66,11 @@ def test_calm_contexts_are_not_strong(text: str) -> None:
     assert level(text) is not Level.STRONG
 
 
-@pytest.mark.parametrize("text", ["楼道灯坏了", "你好", "建议加装电梯", "我的工单"])
+@pytest.mark.parametrize(
+    "text",
+    ["楼道灯坏了", "你好", "建议加装电梯", "我的工单", "车位被人抢了", "有人抢车位", "有人偷电",
+     "有人偷接楼道的电", "有人偷偷在楼道堆东西", "快递被人偷了", "菜都被人抢光了"],
+)  # fmt: skip
 def test_ordinary_messages_have_no_hazard(text: str) -> None:
     assert level(text) is Level.NONE
 
