@@ -1,6 +1,7 @@
 """Photos, voice notes, videos and locations: attached to the resident's newest open case
 touched in the last 10 minutes, else kept for the report that follows (always, while the bot
-is asking where a report is: the photo belongs to that one)."""
+is asking where a report is, or binding with reports waiting for their address: the photo
+belongs to that one)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ def media(ctx: Context, turn: Turn) -> Reply:
     step, case = ctx.dialogue.step, None
     if step == "emergency_address":  # the emergency still asking where, however long ago
         case = held_case(ctx)
-    if case is None and step != "ask_address":
+    for_a_report = step == "ask_address" or (
+        step == "bind" and bool((ctx.dialogue.state or {}).get("queued"))
+    )
+    if case is None and not for_a_report:
         case = newest_active_case(ctx.session, ctx.resident, ctx.now - ATTACH_WINDOW)
     if case is not None:
         followups = attach(
@@ -31,7 +35,7 @@ def media(ctx: Context, turn: Turn) -> Reply:
             case_id=case.id,
             followups=followups,
         )
-    if kind == "location" and step != "ask_address":
+    if kind == "location" and not for_a_report:
         return Reply(ctx.say("attachment.location_no_case"))
     keep_pending(ctx, turn, kind)
     return Reply(ctx.say("attachment.kept", what=ctx.say(f"attachment.{kind}")))

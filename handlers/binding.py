@@ -3,33 +3,50 @@
 
 `绑定` sent while reports wait for their address (the bot asked 哪个小区、几号楼 and the resident
 answers by binding) keeps them: once bound, they are filed at the new address, as a bound
-resident's reports are; if binding is given up, they are asked about again."""
+resident's reports are; if binding is given up, they are asked about again. Photos sent while
+binding go with the first of them (with none, they wait for the next report). While an
+emergency waits for its address, binding waits: that question comes first."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from handlers.places import Place, describe, place_of_resident, place_of_slots
-from handlers.registry import handles
-from handlers.reporting import drop_question, file_waiting, give_up, then_next, waiting_reports
+from handlers.registry import handles, route
+from handlers.reporting import (
+    drop_question,
+    file_waiting,
+    give_up,
+    held_case,
+    then_next,
+    waiting_reports,
+)
 from handlers.turn import Context, Reply, Turn
 
 
 @handles("command", "绑定", "绑定住址", "绑定地址")
 def bind(ctx: Context, turn: Turn) -> Reply:
+    state = ctx.dialogue.state or {}
+    if state.get("step") == "emergency_address" and held_case(ctx) is not None:
+        # Help needs the emergency's address first; a home bound now is not necessarily
+        # where the emergency is, so it is not taken as its address either.
+        ctx.dialogue.update()  # the question stands: its 30 minutes start again
+        again = route("remind", "emergency_address")
+        assert again is not None
+        return Reply(f"{ctx.say('binding.after_emergency')}\n{again(ctx, turn).text}")
     waiting = waiting_reports(ctx)
+    # Photos kept for a report not yet made; the asked report's own are in `waiting`.
+    media = [] if state.get("step") == "ask_address" else state.get("pending_media") or []
     rest = turn.text.strip()[len(turn.text.split()[0]) :] if turn.text.split() else ""
-    if not rest.strip():
-        ctx.dialogue.start("bind", place={}, queued=waiting)
-        return Reply(ctx.say("binding.ask", courtyards=_names(ctx)))
-    return _bind_from(ctx, turn, rest, Place(), waiting)
+    return _bind_from(ctx, turn, rest, Place(), waiting, list(media))
 
 
 @handles("step", "bind")
 def bind_answer(ctx: Context, turn: Turn) -> Reply:
     state = ctx.dialogue.state or {}
     waiting = list(state.get("queued") or [])
-    return _bind_from(ctx, turn, turn.text, Place(**state.get("place", {})), waiting)
+    media = list(state.get("pending_media") or [])
+    return _bind_from(ctx, turn, turn.text, Place(**state.get("place", {})), waiting, media)
 
 
 @handles("remind", "bind")
@@ -46,12 +63,20 @@ handles("leave", "bind")(give_up)
 
 
 def _bind_from(
-    ctx: Context, turn: Turn, text: str, known: Place, waiting: list[dict[str, Any]]
+    ctx: Context,
+    turn: Turn,
+    text: str,
+    known: Place,
+    waiting: list[dict[str, Any]],
+    media: list[dict[str, Any]],
 ) -> Reply:
-    slots = ctx.analyzer.extract_slots(text)
-    place = place_of_slots(slots).merged(known)
-    if not place.complete:
-        ctx.dialogue.start("bind", place=place.as_dict(), queued=waiting)
+    """Bind `text`'s address (with `known`), or ask for what is missing. `waiting`: the
+    reports without an address; `media`: photos sent before or while binding, not yet any
+    report's."""
+    slots = ctx.analyzer.extract_slots(text) if text.strip() else None
+    place = place_of_slots(slots).merged(known) if slots else known
+    if slots is None or not place.complete:
+        ctx.dialogue.start("bind", place=place.as_dict(), queued=waiting, pending_media=media)
         return still_binding(ctx, turn)
     resident = ctx.resident
     resident.courtyard, resident.building = place.courtyard, place.building
@@ -59,6 +84,12 @@ def _bind_from(
     if slots.phone:
         resident.phone = slots.phone
     ctx.dialogue.clear()
+    if waiting and media:  # sent while binding: for the report binding answered
+        first, *others = waiting
+        kept = [*(first.get("pending_media") or []), *media]
+        waiting = [{**first, "pending_media": kept}, *others]
+    elif media:
+        ctx.dialogue.update(pending_media=media)
     return file_waiting(
         ctx, turn, waiting, Reply(ctx.say("binding.done", place=describe(ctx.org, place)))
     )

@@ -96,6 +96,8 @@ def choose(ctx: Context, turn: Turn) -> registry.Handler:
             return staff
     if word:
         command = registry.route("command", word)
+        if command is not None and step and word == "评价":
+            return _route("builtin", "rate_aside")  # the question waits; asked again after
         if command is not None:
             return command
     if step and text and _rates_a_case(ctx, text):

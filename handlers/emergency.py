@@ -22,6 +22,7 @@ from handlers.reporting import (
     give_up,
     held_case,
     holder_of,
+    next_question,
     place_for,
     slots_of,
     then_next,
@@ -145,10 +146,13 @@ def emergency_address(ctx: Context, turn: Turn) -> Reply:
 
 @handles("remind", "emergency_address")
 def still_asking_where(ctx: Context, turn: Turn) -> Reply:
-    """The emergency's address question, asked again after a message aside (none once the
-    case is over)."""
+    """The emergency's address question, asked again after a message aside. Once the case is
+    over the question is too, and the next waiting report is asked about, if any."""
     case = held_case(ctx)
-    return Reply(ctx.say("emergency.still_asking", number=case.number) if case else "")
+    if case is None:
+        _leave_question(ctx)
+        return Reply(next_question(ctx) or "")
+    return Reply(ctx.say("emergency.still_asking", number=case.number))
 
 
 @handles("leave", "emergency_address")

@@ -60,6 +60,7 @@ def rate_aside(ctx: Context, turn: Turn) -> Reply:
     """A rating ("5分", "满意") while a question waits for its answer: the case asked about in
     the rating request is rated, and the question asked again (the dialogue is untouched)."""
     reply = rate(ctx, turn)
+    ctx.dialogue.update()  # the question stands: its 30 minutes start again
     remind = route("remind", str((ctx.dialogue.state or {}).get("step")))
     again = remind(ctx, turn).text if remind is not None else ""
     return replace(reply, text=f"{reply.text}\n{again}") if again else reply

@@ -47,6 +47,11 @@ def report(ctx: Context, turn: Turn, intent: str) -> Reply:
     if place.complete:
         return open_reported(ctx, turn, intent, turn.text, place, slots)
     state = ctx.dialogue.state or {}
+    if len(state.get("queued") or []) > QUEUE_LIMIT:
+        # Only after binding was given up: the report it answered waits as well. The
+        # resident is asked about the waiting ones first (`then_next`, by the caller).
+        what = ctx.say(f"intent.{intent}")
+        return Reply(ctx.say("report.queue_full", what=what), intent=intent)
     ctx.dialogue.start(
         "ask_address",
         intent=intent,
@@ -189,6 +194,8 @@ def drop_question(ctx: Context) -> str:
     if state.get("queued"):
         ctx.dialogue.update(queued=state["queued"])
     if state.get("step") == "bind":  # binding is optional: given up, nothing bound
+        if state.get("pending_media"):  # sent while binding: the next report's
+            ctx.dialogue.update(pending_media=state["pending_media"])
         return ctx.say("binding.given_up")
     if state.get("step") != "ask_address":
         return ctx.say("dialogue.cancelled")
@@ -231,6 +238,8 @@ def file_waiting(ctx: Context, turn: Turn, waiting: list[dict[str, Any]], reply:
     reports), each with its photos. One whose own courtyard differs from the binding keeps
     waiting and is asked about. The dialogue must have no question open."""
     home = place_of_resident(ctx.resident)
+    # A voice note or a location that answered where home is stays with no report.
+    said = replace(turn, kind="text", media_id=None, location=None)
     still: list[dict[str, Any]] = []
     for report in waiting:
         place = Place(**(report.get("place") or {})).merged(home)
@@ -240,7 +249,7 @@ def file_waiting(ctx: Context, turn: Turn, waiting: list[dict[str, Any]], reply:
         ctx.dialogue.update(pending_media=report.get("pending_media") or [])
         opened = open_reported(
             ctx,
-            turn,
+            said,
             str(report.get("intent", "repair")),
             str(report.get("text", "")),
             place,

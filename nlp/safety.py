@@ -99,7 +99,8 @@ STRONG_RULES: dict[str, str] = {
                      # A robbery, or a theft under way (a theft that is over is a dispute);
                      # a parking place taken (抢车位) or power tapped (偷电) is no robbery.
                      ROBBED + "[^，。,]{0,4}(?:被人?|让人|叫人)抢(?!光|完|购)",
-                     "抢(?:了|走)(?:我|他|她|老人|孩子)?的?" + ROBBED, "有人(?:在|正在)?抢" + ROBBED,
+                     "抢(?:了|走)(?:我|他|她|老人|孩子)?的?" + ROBBED,
+                     "有人(?:在|正在)?抢" + ROBBED,
                      "有人(?:在|正在)?偷" + STOLEN, "(?:进了?|抓)小偷"),
     "missing_person": _alt("走丢", "走失", "失踪", "人不见了", "迷路",
                            "(?:孩子|小孩|老人|我爸|我妈|老伴|儿子|女儿)[^的]{0,12}?"

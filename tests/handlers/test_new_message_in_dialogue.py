@@ -498,3 +498,98 @@ def test_a_waiting_report_in_another_courtyard_than_home_is_asked_about(
     )
     [case] = cases_of(db, resident.openid)
     assert (case.courtyard, case.building) == ("tbl191", "4")
+
+
+def send_photo(resident: Phone, media_id: str) -> str:
+    return resident.send_xml(resident.sim.message(resident.openid, "image", MediaId=media_id))
+
+
+def test_binding_waits_while_an_emergency_asks_where(resident: Phone, db: Database) -> None:
+    """The emergency's address comes first, and a home bound meanwhile is not taken as it."""
+    play(
+        resident,
+        [
+            ("救命 有人晕倒了", "120"),
+            ("绑定 铝厂小区3号楼", "请先回复紧急工单的地址…还没有地址"),
+            ("绑定", "请先回复紧急工单的地址"),
+            ("铝厂小区2号楼", "已更新紧急工单"),
+        ],
+    )
+    [emergency] = cases_of(db, resident.openid)
+    assert (emergency.courtyard, emergency.building) == ("lvchang", "2")
+    assert bound_courtyard(db, resident.openid) is None
+
+
+def test_a_photo_sent_while_binding_goes_with_the_waiting_report(
+    resident: Phone, db: Database
+) -> None:
+    """Not to a case filed a moment earlier: the waiting report is what the resident is on."""
+    play(
+        resident,
+        [("铝厂小区5号楼电梯坏了", "工单号"), ("楼道灯坏了", "哪个小区"), ("绑定", "小区")],
+    )
+    assert "已收到" in send_photo(resident, "LIGHTPHOTO")
+    play(resident, [("铝厂小区3号楼", "已绑定…已受理您的报修（铝厂小区3号楼")])
+    lift, light = cases_of(db, resident.openid)
+    assert case_of(db, lift.number).attachments == []
+    assert [a.media_id for a in case_of(db, light.number).attachments] == ["LIGHTPHOTO"]
+
+
+def test_a_photo_sent_while_binding_is_kept_when_binding_is_given_up(
+    resident: Phone, db: Database
+) -> None:
+    play(resident, [("楼道灯坏了", "哪个小区"), ("绑定", "小区")])
+    send_photo(resident, "LIGHTPHOTO")
+    play(
+        resident,
+        [("取消", "已退出住址绑定…“楼道灯坏了”：请问是哪个小区"), ("铝厂小区3号楼", "工单号")],
+    )
+    [light] = cases_of(db, resident.openid)
+    assert [a.media_id for a in case_of(db, light.number).attachments] == ["LIGHTPHOTO"]
+
+
+def test_a_photo_before_any_report_survives_binding(resident: Phone, db: Database) -> None:
+    send_photo(resident, "EARLYPHOTO")
+    play(resident, [("绑定", "小区")])
+    send_photo(resident, "BINDPHOTO")
+    play(resident, [("铝厂小区3号楼", "已绑定"), ("楼道灯坏了", "已受理您的报修（铝厂小区3号楼")])
+    [light] = cases_of(db, resident.openid)
+    media = [a.media_id for a in case_of(db, light.number).attachments]
+    assert media == ["EARLYPHOTO", "BINDPHOTO"]
+
+
+def test_a_voice_answer_to_binding_is_no_reports_attachment(resident: Phone, db: Database) -> None:
+    play(
+        resident, [("楼道灯坏了", "哪个小区"), ("另外我要投诉楼上噪音", "已记下"), ("绑定", "小区")]
+    )
+    reply = resident.send_xml(
+        resident.sim.message(
+            resident.openid, "voice", MediaId="HOMEVOICE", Format="amr", Recognition="铝厂小区3号楼"
+        )
+    )
+    assert "已绑定" in reply
+    for case in cases_of(db, resident.openid):
+        assert case_of(db, case.number).attachments == []
+
+
+def test_binding_given_up_with_a_full_queue_files_no_more_than_it_holds(
+    resident: Phone, db: Database
+) -> None:
+    """Binding carries the report asked about and the three behind it; a new report after
+    binding is given up waits for those, and the resident is asked about the first."""
+    play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区"),
+            ("另外下水道也堵了", "已记下"),
+            ("还有门禁也坏了", "已记下"),
+            ("另外我要投诉楼上噪音", "已记下"),
+            ("绑定", "小区"),
+            ("单元门口的路灯坏了好几天了", "您还有几件事在等补充地址…“楼道灯坏了”：请问是哪个小区"),
+            ("绑定 铝厂小区3号楼", "已绑定"),
+        ],
+    )
+    texts = sorted(case.text for case in cases_of(db, resident.openid))
+    assert texts == sorted(
+        ["楼道灯坏了", "另外下水道也堵了", "还有门禁也坏了", "另外我要投诉楼上噪音"]
+    )

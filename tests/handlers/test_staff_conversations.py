@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import redis
+from sqlalchemy import select
+
 from cases.db import Database
+from cases.models import Case
+from config.settings import Settings
 from tests.handlers.conftest import case_of, number_in, play
 from tests.live import Phone
 
@@ -149,3 +154,39 @@ def test_a_rating_with_nothing_to_rate_while_asked_where_is_an_answer(
     resident: Phone, db: Database
 ) -> None:
     play(resident, [("楼道灯坏了", "哪个小区"), ("5分", "还没认出地址")])
+
+
+def test_a_rating_aside_gives_the_question_its_full_time_again(
+    resident: Phone, grid_worker: Phone, settings: Settings, redis_conn: redis.Redis
+) -> None:
+    resolved_repair(resident, grid_worker)
+    play(resident, [("下水道堵了", "哪个小区")])
+    key = f"{settings.queue_prefix}:dialogue:{resident.openid}"
+    redis_conn.expire(key, 100)
+    play(resident, [("5分", "感谢您的评价…还没有地址")])
+    assert redis_conn.ttl(key) > 100
+
+
+def test_the_rating_command_while_asked_where_asks_again(
+    resident: Phone, grid_worker: Phone
+) -> None:
+    rated = resolved_repair(resident, grid_worker)
+    play(
+        resident,
+        [
+            ("下水道堵了", "哪个小区"),
+            (f"评价 {rated} 4", "感谢您的评价（4 分）…“下水道堵了”还没有地址"),
+        ],
+    )
+
+
+def test_a_rating_after_the_emergency_was_closed_asks_about_the_waiting_report(
+    resident: Phone, grid_worker: Phone, db: Database
+) -> None:
+    resolved_repair(resident, grid_worker)
+    replies = play(resident, [("楼道灯坏了", "哪个小区"), ("救命 有人晕倒了", "120")])
+    with db.session() as session:
+        emergency = session.scalar(select(Case).where(Case.number == number_in(replies[-1])))
+        assert emergency is not None
+        emergency.status = "closed"
+    play(resident, [("5分", "感谢您的评价…“楼道灯坏了”：请问是哪个小区")])
