@@ -89,6 +89,7 @@ def test_dialect_and_typos(analyzer: Analyzer, text: str, intent: str) -> None:
         ("晾的衣服被人偷了", "dispute"),
         ("快递让人拿走了", "dispute"),
         ("我的车位又被人抢了", "dispute"),
+        ("我家车位总被人抢", "dispute"),
         # A child's lost thing is no lost child.
         ("孩子校园卡丢了", "other"),
         ("孩子在学校手机丢了", "other"),
