@@ -123,6 +123,9 @@ def cancel(ctx: Context, turn: Turn) -> Reply:
     state = ctx.dialogue.state or {}
     if state.get("step") is None or not state.get("queued"):
         ctx.dialogue.clear()
+        if state.get("step") in (None, "bind") and state.get("pending_media"):
+            # Photos kept for the next report are not what was asked; they stay.
+            ctx.dialogue.update(pending_media=state["pending_media"])
         had = state.get("step") is not None
         return Reply(ctx.say("dialogue.cancelled" if had else "dialogue.nothing_to_cancel"))
     return then_next(ctx, Reply(drop_question(ctx)))

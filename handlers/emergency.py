@@ -186,11 +186,15 @@ def new_message_in_emergency(ctx: Context, turn: Turn) -> Reply:
 
 
 def _leave_question(ctx: Context) -> None:
-    """The emergency's question is over; the reports waiting behind it still wait."""
+    """The emergency's question is over; the reports waiting behind it still wait, and so do
+    photos kept for the next report (sent after the emergency was over)."""
+    state = ctx.dialogue.state or {}
     waiting = waiting_reports(ctx)
     ctx.dialogue.clear()
     if waiting:
         ctx.dialogue.update(queued=waiting)
+    if state.get("pending_media"):
+        ctx.dialogue.update(pending_media=state["pending_media"])
 
 
 def _located(ctx: Context, turn: Turn, case: Case, place: Place) -> Reply:

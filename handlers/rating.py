@@ -31,7 +31,7 @@ def rating_of(text: str) -> int | None:
 
 
 @handles("command", "评价")
-def rate(ctx: Context, turn: Turn) -> Reply:
+def rate(ctx: Context, turn: Turn, ask: str = "rating.ask") -> Reply:
     number = NUMBER_RE.search(turn.text)
     text = NUMBER_RE.sub("", turn.text).replace("评价", "")
     score = rating_of(text)
@@ -44,7 +44,7 @@ def rate(ctx: Context, turn: Turn) -> Reply:
     if case is None or case.status != "resolved":
         return Reply(ctx.say("rating.nothing_to_rate"))
     if score is None:
-        return Reply(ctx.say("rating.ask", number=case.number))
+        return Reply(ctx.say(ask, number=case.number))
     lifecycle.rate(ctx.session, ctx.policy, case, ctx.resident.openid, score, now=ctx.now)
     if case.status == "reopened":
         return Reply(
@@ -57,9 +57,11 @@ def rate(ctx: Context, turn: Turn) -> Reply:
 
 @handles("builtin", "rate_aside")
 def rate_aside(ctx: Context, turn: Turn) -> Reply:
-    """A rating ("5分", "满意") while a question waits for its answer: the case asked about in
-    the rating request is rated, and the question asked again (the dialogue is untouched)."""
-    reply = rate(ctx, turn)
+    """A rating ("5分", "满意", "评价 …") while a question waits for its answer: the case is
+    rated and the question asked again, with its 30 minutes renewed (a question whose
+    emergency is over ends, and the next waiting report is asked about). There a bare number
+    answers the question, so a score is asked for as "5分"."""
+    reply = rate(ctx, turn, ask="rating.ask_in_dialogue")
     ctx.dialogue.update()  # the question stands: its 30 minutes start again
     remind = route("remind", str((ctx.dialogue.state or {}).get("step")))
     again = remind(ctx, turn).text if remind is not None else ""

@@ -373,14 +373,23 @@ def attach_turn_media(ctx: Context, turn: Turn, case: Case) -> list[Followup]:
 
 
 def keep_pending(ctx: Context, turn: Turn, kind: str) -> None:
-    """Keep a photo, voice note, video or location in the dialogue for the report it comes
-    before (at most PENDING_LIMIT, the newest)."""
-    pending = list((ctx.dialogue.state or {}).get("pending_media", []))[-PENDING_LIMIT + 1 :]
+    """Keep a photo, voice note, video or location in the dialogue for the report it belongs
+    to (at most PENDING_LIMIT, the newest): the report asked about, or the report it comes
+    before. While binding with reports waiting, the first of them: kept inside it, so that
+    whatever comes meanwhile (an emergency, binding given up for a new report) cannot take
+    it."""
+    state = ctx.dialogue.state or {}
     item: dict[str, Any] = {"kind": kind, "media_id": turn.media_id, "url": turn.picture_url}
     if turn.location is not None:
         item["location"] = [turn.location.latitude, turn.location.longitude, turn.location.label]
-    pending.append(item)
-    ctx.dialogue.update(pending_media=pending)
+    queued = list(state.get("queued") or [])
+    if state.get("step") == "bind" and queued:
+        first = queued[0]
+        kept = [*(first.get("pending_media") or [])[-PENDING_LIMIT + 1 :], item]
+        ctx.dialogue.update(queued=[{**first, "pending_media": kept}, *queued[1:]])
+        return
+    pending = list(state.get("pending_media", []))[-PENDING_LIMIT + 1 :]
+    ctx.dialogue.update(pending_media=[*pending, item])
 
 
 def attach_pending(ctx: Context, case: Case) -> list[Followup]:

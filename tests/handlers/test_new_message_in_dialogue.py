@@ -593,3 +593,48 @@ def test_binding_given_up_with_a_full_queue_files_no_more_than_it_holds(
     assert texts == sorted(
         ["楼道灯坏了", "另外下水道也堵了", "还有门禁也坏了", "另外我要投诉楼上噪音"]
     )
+
+
+def test_an_emergency_while_binding_leaves_the_waiting_reports_photo_alone(
+    resident: Phone, db: Database
+) -> None:
+    play(resident, [("楼道灯坏了", "哪个小区"), ("绑定", "小区")])
+    send_photo(resident, "LIGHTPHOTO")
+    play(
+        resident,
+        [
+            ("救命 有人晕倒了", "120"),
+            ("铝厂小区2号楼", "已更新紧急工单…“楼道灯坏了”：请问是哪个小区"),
+            ("铝厂小区3号楼", "工单号"),
+        ],
+    )
+    emergency, light = cases_of(db, resident.openid)
+    assert case_of(db, emergency.number).attachments == []
+    assert [a.media_id for a in case_of(db, light.number).attachments] == ["LIGHTPHOTO"]
+
+
+def test_a_new_report_after_binding_is_given_up_does_not_take_the_waiting_ones_photo(
+    resident: Phone, db: Database
+) -> None:
+    play(resident, [("楼道灯坏了", "哪个小区"), ("绑定", "小区")])
+    send_photo(resident, "LIGHTPHOTO")
+    play(
+        resident,
+        [
+            ("铝厂小区5号楼下水道堵了", "已退出住址绑定…工单号…“楼道灯坏了”：请问是哪个小区"),
+            ("铝厂小区3号楼", "工单号"),
+        ],
+    )
+    drain, light = cases_of(db, resident.openid)
+    assert case_of(db, drain.number).attachments == []
+    assert [a.media_id for a in case_of(db, light.number).attachments] == ["LIGHTPHOTO"]
+
+
+def test_cancelling_binding_keeps_a_photo_for_the_next_report(
+    resident: Phone, db: Database
+) -> None:
+    play(resident, [("绑定", "小区")])
+    assert "已收到" in send_photo(resident, "BINDPHOTO")
+    play(resident, [("取消", "已取消"), ("铝厂小区3号楼楼道灯坏了", "工单号")])
+    [light] = cases_of(db, resident.openid)
+    assert [a.media_id for a in case_of(db, light.number).attachments] == ["BINDPHOTO"]

@@ -190,3 +190,35 @@ def test_a_rating_after_the_emergency_was_closed_asks_about_the_waiting_report(
         assert emergency is not None
         emergency.status = "closed"
     play(resident, [("5分", "感谢您的评价…“楼道灯坏了”：请问是哪个小区")])
+
+
+def test_a_photo_kept_after_the_emergency_was_over_survives_a_rating(
+    resident: Phone, grid_worker: Phone, db: Database
+) -> None:
+    resolved_repair(resident, grid_worker)
+    replies = play(resident, [("救命 有人晕倒了", "120")])
+    with db.session() as session:
+        emergency = session.scalar(select(Case).where(Case.number == number_in(replies[-1])))
+        assert emergency is not None
+        emergency.status = "closed"
+    sent = resident.send_xml(resident.sim.message(resident.openid, "image", MediaId="LATEPHOTO"))
+    assert "已收到" in sent
+    replies = play(resident, [("5分", "感谢您的评价"), ("铝厂小区3号楼下水道堵了", "工单号")])
+    drain = case_of(db, number_in(replies[-1]))
+    assert [a.media_id for a in drain.attachments] == ["LATEPHOTO"]
+
+
+def test_a_score_asked_for_while_asked_where_is_asked_for_with_its_unit(
+    resident: Phone, grid_worker: Phone, db: Database
+) -> None:
+    """A bare 5 answers the address question there, so the bot asks for "5分"."""
+    rated = resolved_repair(resident, grid_worker)
+    play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区"),
+            ("评价", f"请为工单 {rated} 打分：回复“5分”…“楼道灯坏了”还没有地址"),
+            ("5分", "感谢您的评价（5 分）"),
+        ],
+    )
+    assert case_of(db, rated).rating == 5
