@@ -51,6 +51,11 @@ def case_of(db: Database, number: str) -> Case:
         return case
 
 
+def media_of(db: Database, number: str) -> list[str | None]:
+    """The MediaIds attached to case `number`, in order."""
+    return [a.media_id for a in case_of(db, number).attachments]
+
+
 @pytest.fixture
 def resident(live: LiveServer) -> Phone:
     return Phone(live, Simulator.from_settings(live.settings, "safe"), openid="oRESIDENT0001")

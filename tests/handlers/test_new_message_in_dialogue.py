@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from cases.db import Database
 from cases.models import Resident
-from tests.handlers.conftest import case_of, cases_of, notes_of, number_in, play
+from tests.handlers.conftest import case_of, cases_of, media_of, notes_of, number_in, play
 from tests.live import Phone
 
 
@@ -344,8 +344,8 @@ def test_a_photo_of_the_report_asked_about_stays_with_it_behind_an_emergency(
         ],
     )
     emergency, light = cases_of(db, resident.openid)
-    assert [a.media_id for a in case_of(db, emergency.number).attachments] == []
-    assert [a.media_id for a in case_of(db, light.number).attachments] == ["LIGHTPHOTO"]
+    assert media_of(db, emergency.number) == []
+    assert media_of(db, light.number) == ["LIGHTPHOTO"]
 
 
 def test_cancel_drops_only_the_report_asked_about(resident: Phone, db: Database) -> None:
@@ -463,7 +463,7 @@ def test_guided_binding_keeps_every_waiting_report_with_its_photo(
         "dispute",
         "2",
     )
-    assert [a.media_id for a in case_of(db, light.number).attachments] == ["LIGHTPHOTO"]
+    assert media_of(db, light.number) == ["LIGHTPHOTO"]
     assert case_of(db, noise.number).attachments == []
 
 
@@ -532,7 +532,7 @@ def test_a_photo_sent_while_binding_goes_with_the_waiting_report(
     play(resident, [("铝厂小区3号楼", "已绑定…已受理您的报修（铝厂小区3号楼")])
     lift, light = cases_of(db, resident.openid)
     assert case_of(db, lift.number).attachments == []
-    assert [a.media_id for a in case_of(db, light.number).attachments] == ["LIGHTPHOTO"]
+    assert media_of(db, light.number) == ["LIGHTPHOTO"]
 
 
 def test_a_photo_sent_while_binding_is_kept_when_binding_is_given_up(
@@ -545,7 +545,7 @@ def test_a_photo_sent_while_binding_is_kept_when_binding_is_given_up(
         [("取消", "已退出住址绑定…“楼道灯坏了”：请问是哪个小区"), ("铝厂小区3号楼", "工单号")],
     )
     [light] = cases_of(db, resident.openid)
-    assert [a.media_id for a in case_of(db, light.number).attachments] == ["LIGHTPHOTO"]
+    assert media_of(db, light.number) == ["LIGHTPHOTO"]
 
 
 def test_a_photo_before_any_report_survives_binding(resident: Phone, db: Database) -> None:
@@ -554,7 +554,7 @@ def test_a_photo_before_any_report_survives_binding(resident: Phone, db: Databas
     send_photo(resident, "BINDPHOTO")
     play(resident, [("铝厂小区3号楼", "已绑定"), ("楼道灯坏了", "已受理您的报修（铝厂小区3号楼")])
     [light] = cases_of(db, resident.openid)
-    media = [a.media_id for a in case_of(db, light.number).attachments]
+    media = media_of(db, light.number)
     assert media == ["EARLYPHOTO", "BINDPHOTO"]
 
 
@@ -610,7 +610,7 @@ def test_an_emergency_while_binding_leaves_the_waiting_reports_photo_alone(
     )
     emergency, light = cases_of(db, resident.openid)
     assert case_of(db, emergency.number).attachments == []
-    assert [a.media_id for a in case_of(db, light.number).attachments] == ["LIGHTPHOTO"]
+    assert media_of(db, light.number) == ["LIGHTPHOTO"]
 
 
 def test_a_new_report_after_binding_is_given_up_does_not_take_the_waiting_ones_photo(
@@ -627,7 +627,7 @@ def test_a_new_report_after_binding_is_given_up_does_not_take_the_waiting_ones_p
     )
     drain, light = cases_of(db, resident.openid)
     assert case_of(db, drain.number).attachments == []
-    assert [a.media_id for a in case_of(db, light.number).attachments] == ["LIGHTPHOTO"]
+    assert media_of(db, light.number) == ["LIGHTPHOTO"]
 
 
 def test_cancelling_binding_keeps_a_photo_for_the_next_report(
@@ -637,4 +637,4 @@ def test_cancelling_binding_keeps_a_photo_for_the_next_report(
     assert "已收到" in send_photo(resident, "BINDPHOTO")
     play(resident, [("取消", "已取消"), ("铝厂小区3号楼楼道灯坏了", "工单号")])
     [light] = cases_of(db, resident.openid)
-    assert [a.media_id for a in case_of(db, light.number).attachments] == ["BINDPHOTO"]
+    assert media_of(db, light.number) == ["BINDPHOTO"]
