@@ -230,37 +230,55 @@ def slow_checks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 def burst(app: Flask, name: str, passwords: list[str], *, last_late: bool = False) -> list[int]:
     """Log in as `name` with each of `passwords` at once, from ATTACKER (as to several web
     processes); the statuses, in the order of `passwords`. With `last_late`, the last is sent
-    once all the others have reached the password check's door (however slowly their threads
-    got going on a busy host), and 0.15 s more, clearly after they were counted."""
+    once each of the others has been counted (in Redis, or in the account's row when Redis is
+    down) or answered without a count, however slowly their threads got going on a busy host:
+    a fixed delay was not always enough on a loaded machine."""
     clients = [client_at(app, ATTACKER) for _ in passwords]
     tokens = [csrf_of(c.get("/admin/login").get_data(as_text=True)) for c in clients]
     start = threading.Barrier(len(clients))
     statuses = [0] * len(clients)
-    begun = threading.Semaphore(0)
-    real_authenticate = views_login.authenticate
+    settled = threading.Semaphore(0)  # released once per attempt: counted, or answered
+    attempt = threading.local()
+    real = (views_login.authenticate, lockout.LoginThrottle.begin, accounts._count_in_row)
 
-    def counted_authenticate(*args: object, **kwargs: object) -> object:
-        begun.release()
-        return real_authenticate(*args, **kwargs)  # type: ignore[arg-type]
+    def counted(result: object) -> object:
+        if not attempt.settled:
+            attempt.settled = True
+            settled.release()
+        return result
+
+    def authenticate(*args: object, **kwargs: object) -> object:
+        attempt.settled = False
+        try:
+            return real[0](*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            counted(None)
+
+    def begin(*args: object, **kwargs: object) -> object:
+        return counted(real[1](*args, **kwargs))  # type: ignore[arg-type]
+
+    def count_in_row(*args: object, **kwargs: object) -> object:
+        return counted(real[2](*args, **kwargs))  # type: ignore[arg-type]
 
     def guess(i: int) -> None:
         start.wait()
         if last_late and i == len(clients) - 1:
             for _ in range(len(clients) - 1):
-                assert begun.acquire(timeout=10)
-            time.sleep(0.15)
+                assert settled.acquire(timeout=30)
         form = {"name": name, "password": passwords[i], "csrf_token": tokens[i], "next": ""}
         statuses[i] = clients[i].post("/admin/login", data=form).status_code
 
     threads = [threading.Thread(target=guess, args=(i,)) for i in range(len(clients))]
-    views_login.authenticate = counted_authenticate  # type: ignore[assignment]
+    views_login.authenticate = authenticate  # type: ignore[assignment]
+    lockout.LoginThrottle.begin = begin  # type: ignore[method-assign]
+    accounts._count_in_row = count_in_row  # type: ignore[assignment]
     try:
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
     finally:
-        views_login.authenticate = real_authenticate
+        views_login.authenticate, lockout.LoginThrottle.begin, accounts._count_in_row = real
     return statuses
 
 
