@@ -9,6 +9,9 @@ How the intent is decided, in order:
    else "other" with that low confidence, so the bot asks back.
 5. A case number in a message that is not an emergency makes it a query.
 6. Otherwise the model's choice and its probability.
+Then a message that names a place and nothing else (就在我家楼下, 东门那边; nlp.slots) is
+`other` unless a safety rule spoke: it answers "where?", it reports nothing. The model, which
+never saw such fragments alone, reads some as emergencies or disputes.
 The thresholds are chosen in training on cross-validated predictions of the training split
 (see nlp/train.py) and stored in the model file."""
 
@@ -88,6 +91,8 @@ class Analyzer:
             return Analysis("other", 0.0, Slots())
         reading = self.read(text)
         intent, confidence = self.decide(reading)
+        if reading.found.only_place and reading.hazard.level is safety.Level.NONE:
+            intent, confidence = "other", reading.probabilities["other"]
         slots = _slots(reading.found, reading.hazard)
         if intent == "emergency":
             slots = replace(slots, urgent=True)

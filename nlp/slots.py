@@ -54,6 +54,7 @@ class Found:
     case_number: str | None
     urgent_words: bool
     spans: tuple[tuple[int, int, str], ...]  # (start, end, kind): courtyard|case|phone
+    only_place: bool = False  # says where and nothing else (see `names_only_a_place`)
 
 
 def find_slots(text: str, courtyards: CourtyardMatcher) -> Found:
@@ -78,7 +79,44 @@ def find_slots(text: str, courtyards: CourtyardMatcher) -> Found:
         case_number=case_number,
         urgent_words=bool(URGENT_RE.search(text)),
         spans=tuple(sorted(spans)),
+        only_place=names_only_a_place(text, [s for s in spans if s[2] == "courtyard"]),
     )
+
+
+# The words of a place said in words: where in the compound or the building, which way, how
+# near, and the little words around them. Longest first, so 楼下 goes before 楼.
+_PLACE_WORDS = (
+    "我们家", "我家", "俺家", "咱家", "自家", "家里", "家", "我们", "我住的", "住的", "住在",
+    "住", "就在", "就是", "是在", "在", "就", "是", "的", "那个", "这个", "那栋", "这栋", "那",
+    "这", "个",
+    "小区", "家属院", "大院", "院子", "院里", "院", "单元门", "单元", "楼道", "楼梯间", "楼梯",
+    "楼下", "楼上", "楼前", "楼后", "楼顶", "楼", "栋", "号", "层", "大门", "侧门", "后门",
+    "门口", "门", "车棚", "车库", "停车场", "花园", "广场", "路口", "路边", "马路", "地下室",
+    "电梯口", "拐角", "角落", "里面", "里头", "外面", "外边", "附近", "旁边", "边上", "对面",
+    "后面", "后边", "前面", "前边", "中间", "那边", "这边", "那里", "这里", "那儿", "这儿",
+    "一带", "位置", "地方", "挨着", "靠近", "靠", "东", "西", "南", "北", "左", "右", "上",
+    "下", "头", "边", "侧", "里",
+)  # fmt: skip
+_PLACE_RE = re.compile("|".join(sorted(_PLACE_WORDS, key=len, reverse=True)))
+# A building, unit, floor or room number (a phone or case number has more digits: it stays).
+_PLACE_NUMBER_RE = re.compile(
+    r"第?(?<!\d)\d{1,4}(?!\d)\s*(?:号楼|号院|号|#|栋|幢|座|单元|门|洞|楼|层|室|房|户)?"
+)
+_NOT_WORDS_RE = re.compile(r"[\s\W_]+")
+
+
+def names_only_a_place(text: str, courtyards: list[tuple[int, int, str]]) -> bool:
+    """Whether `text` (normalized; `courtyards`: where it names one) names a place and nothing
+    else: 就在我家楼下, 东门那边, 3号楼2单元, or a courtyard's name alone. In answer to
+    哪个小区、几号楼 such words are an answer, however the intent model reads them (it reads
+    在东边 as an emergency and 就在我家楼下 as a neighbour's dispute); a problem or a request
+    leaves words over (楼下太吵了: 太吵了), and so does a phone or case number."""
+    if len(text) > 24:
+        return False
+    blanked = _blank(text, courtyards)
+    rest = _PLACE_RE.sub("", _PLACE_NUMBER_RE.sub("", blanked))
+    named = bool(courtyards) or rest != blanked  # not 😊 or ？ alone
+    return named and not _NOT_WORDS_RE.sub("", rest)
 
 
 def _case_number(text: str, spans: list[tuple[int, int, str]]) -> str | None:

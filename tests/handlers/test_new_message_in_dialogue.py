@@ -638,3 +638,21 @@ def test_cancelling_binding_keeps_a_photo_for_the_next_report(
     play(resident, [("取消", "已取消"), ("铝厂小区3号楼楼道灯坏了", "工单号")])
     [light] = cases_of(db, resident.openid)
     assert media_of(db, light.number) == ["BINDPHOTO"]
+
+
+def test_a_place_said_in_words_answers_where_and_opens_nothing(
+    resident: Phone, db: Database
+) -> None:
+    """在东边 once opened an emergency (pushed to three levels at once), and 就在我家楼下
+    queued a dispute of those words."""
+    play(
+        resident,
+        [
+            ("楼道灯坏了", "哪个小区"),
+            ("在东边", "还没认出地址"),
+            ("就在我家楼下", "还没认出地址"),
+            ("铝厂小区3号楼", "已受理您的报修"),
+        ],
+    )
+    [light] = cases_of(db, resident.openid)
+    assert (light.intent, light.text) == ("repair", "楼道灯坏了")

@@ -178,3 +178,15 @@ def test_quality_floor_on_the_dev_split(analyzer: Analyzer) -> None:
     assert len(examples) >= 350
     assert scores.macro_f1 >= 0.92
     assert scores.recall["emergency"] >= 0.98
+
+
+@pytest.mark.parametrize("text", ["在东边", "东门那边", "就在我家楼下", "楼道里", "在小区里面"])
+def test_a_place_alone_is_neither_a_report_nor_an_emergency(analyzer: Analyzer, text: str) -> None:
+    """The model reads some of these as an emergency (在东边 0.59) or a dispute (就在我家楼下
+    0.97); they answer "where?"."""
+    assert analyzer.analyze(text).intent == "other"
+
+
+@pytest.mark.parametrize("text", ["东门那边有人打架", "楼下着火了", "在东边 快来人"])
+def test_a_place_with_a_danger_is_still_an_emergency(analyzer: Analyzer, text: str) -> None:
+    assert analyzer.analyze(text).intent == "emergency"

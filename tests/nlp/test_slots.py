@@ -172,3 +172,24 @@ def test_generated_addresses_read_back(
         str(u),
         str(r),
     )
+
+
+PLACES_ONLY = [
+    "就在我家楼下", "东门那边", "在东边", "楼道里", "在小区里面", "我住的那栋", "中间那个单元",
+    "靠近大门", "车棚", "二楼", "铝厂小区", "在铝厂小区东门", "铝厂院3号楼楼下", "3号楼2单元501",
+    "3-2-501", "501",
+]  # fmt: skip
+MORE_THAN_A_PLACE = [
+    "楼下太吵了", "楼道灯坏了", "大门坏了", "门口堆满了垃圾", "东门那边有人打架", "楼上漏水",
+    "13812345678", "261121-0001", "不知道", "好的", "😊", "？", "电梯",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", PLACES_ONLY)
+def test_a_place_said_in_words_alone(analyzer: Analyzer, text: str) -> None:
+    assert analyzer.read(text).found.only_place
+
+
+@pytest.mark.parametrize("text", MORE_THAN_A_PLACE)
+def test_a_problem_a_number_or_no_place_is_more_than_a_place(analyzer: Analyzer, text: str) -> None:
+    assert not analyzer.read(text).found.only_place
