@@ -96,7 +96,8 @@ class Analyzer:
         slots = _slots(reading.found, reading.hazard)
         if intent == "emergency":
             slots = replace(slots, urgent=True)
-        return Analysis(intent, round(confidence, 4), slots)
+        rule = reading.hazard.rule if reading.hazard.level is not safety.Level.NONE else ""
+        return Analysis(intent, round(confidence, 4), slots, rule)
 
     def extract_slots(self, text: str) -> Slots:
         """Slots only: for a reply such as 三号楼二单元 in the middle of a dialogue."""

@@ -48,10 +48,15 @@ class Analysis:
     intent: str
     confidence: float
     slots: Slots = field(default_factory=Slots)
+    # The safety rule that read danger in the words ("fire", "violence" …; "" for none). An
+    # emergency with no rule is the model's reading alone: in the middle of a dialogue, where
+    # a short answer is easily misread, the bot asks for more than that (handlers.dispatcher).
+    rule: str = ""
 
     def as_dict(self) -> dict:
         return {
             "intent": self.intent,
             "confidence": round(float(self.confidence), 4),
             "slots": self.slots.as_dict(),
+            "rule": self.rule,
         }

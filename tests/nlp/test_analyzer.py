@@ -20,7 +20,7 @@ from .conftest import COURTYARDS
 
 def test_analysis_as_dict(analyzer: Analyzer) -> None:
     result = analyzer.analyze("铝厂小区3号楼楼道灯坏了").as_dict()
-    assert set(result) == {"intent", "confidence", "slots"}
+    assert set(result) == {"intent", "confidence", "slots", "rule"}
     assert set(result["slots"]) == {
         "courtyard",
         "building",
@@ -190,3 +190,9 @@ def test_a_place_alone_is_neither_a_report_nor_an_emergency(analyzer: Analyzer, 
 @pytest.mark.parametrize("text", ["东门那边有人打架", "楼下着火了", "在东边 快来人"])
 def test_a_place_with_a_danger_is_still_an_emergency(analyzer: Analyzer, text: str) -> None:
     assert analyzer.analyze(text).intent == "emergency"
+
+
+def test_the_rule_that_read_danger_is_named(analyzer: Analyzer) -> None:
+    assert analyzer.analyze("楼道着火了").rule == "fire"
+    assert analyzer.analyze("包被人抢了").rule == "violence"
+    assert analyzer.analyze("楼道灯坏了").rule == ""
