@@ -11,7 +11,6 @@ from cases import lifecycle
 from cases.followups import Followup
 from cases.models import Case
 from cases.queries import newest_active_case
-from handlers.midway import cries_out
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
 from handlers.reporting import (
@@ -205,10 +204,9 @@ def _located(ctx: Context, turn: Turn, case: Case, place: Place) -> Reply:
 
 
 def _says_emergency(ctx: Context) -> bool:
-    """Whether the turn's words cry out as an emergency does in the middle of a dialogue
-    (handlers.midway; the dispatcher reads every text or voice turn in this step, a photo or
-    a location has no reading)."""
-    return ctx.analysis is not None and cries_out(ctx.analysis)
+    """Whether the turn's words read as an emergency (the dispatcher reads every text or
+    voice turn in this step; a photo or a location has no reading)."""
+    return ctx.analysis is not None and ctx.analysis.intent == "emergency"
 
 
 def _note(ctx: Context, case: Case, text: str) -> None:

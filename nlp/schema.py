@@ -48,9 +48,9 @@ class Analysis:
     intent: str
     confidence: float
     slots: Slots = field(default_factory=Slots)
-    # The safety rule that read danger in the words ("fire", "violence" …; "" for none). An
-    # emergency with no rule is the model's reading alone: in the middle of a dialogue, where
-    # a short answer is easily misread, the bot asks for more than that (handlers.dispatcher).
+    # The safety rule that read danger in the words ("fire", "violence" …; "" for none): an
+    # emergency with no rule is the model's reading alone. For logs and for people reading
+    # the classifier's output.
     rule: str = ""
 
     def as_dict(self) -> dict:

@@ -196,3 +196,12 @@ def test_the_rule_that_read_danger_is_named(analyzer: Analyzer) -> None:
     assert analyzer.analyze("楼道着火了").rule == "fire"
     assert analyzer.analyze("包被人抢了").rule == "violence"
     assert analyzer.analyze("楼道灯坏了").rule == ""
+
+
+@pytest.mark.parametrize(
+    "text", ["我爷爷昏昏沉沉的 说胡话", "我妈手脚冰凉 叫她光哼哼", "我家门锁被人弄坏了 屋里有动静"]
+)
+def test_a_hint_of_danger_with_some_emergency_probability_is_one(
+    analyzer: Analyzer, text: str
+) -> None:
+    assert analyzer.analyze(text).intent == "emergency"

@@ -31,6 +31,16 @@ STRONG = [
     # A robbery, or a theft under way.
     "包被人抢了", "我妈项链让人抢了", "有人抢包", "抢了我的手机", "楼下有人偷车",
     "有人正在偷井盖", "家里进了小偷", "抓小偷",
+    # Found by review, none of them read as an emergency before: words of someone who may
+    # take their life or has taken too much, threats, a birth, a fit, a burn, someone lying on
+    # the ground, an intruder, a person about to jump, water coming in, an elder gone.
+    "我想死", "我不想活了", "她吃了一瓶安定", "俺孙子吃了一把药片 不知道是啥药", "他说要弄死我",
+    "我被人跟踪了", "楼下打成一团了", "救我", "帮帮我", "女的喊救我", "我媳妇要生了 羊水破了",
+    "我妈脸发紫了", "突然就抽起来了", "开水浇了一身", "3号楼楼下有人躺地上不动",
+    "有人躺在三号楼楼下不动", "二单元门口躺着个人", "老伴儿一下子瘫那了 咋叫都不睁眼",
+    "有小偷正在翻我家窗户", "我家进人了", "有个女的要往下跳", "水漫进来了",
+    "姥姥出去买菜一直没回来 她记性不好", "老爷子出门到现在没回来 手机也没带", "小孙子跑出去没影了",
+    "120", "120 120", "楼下 120", "东门110", "120 快",
 ]  # fmt: skip
 # A person who went somewhere or with something and is missing: the thing is not what is lost.
 MISSING_NEAR_A_THING = [
@@ -69,7 +79,12 @@ def test_calm_contexts_are_not_strong(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["楼道灯坏了", "你好", "建议加装电梯", "我的工单", "车位被人抢了", "有人抢车位", "有人偷电",
-     "有人偷接楼道的电", "有人偷偷在楼道堆东西", "快递被人偷了", "菜都被人抢光了"],
+     "有人偷接楼道的电", "有人偷偷在楼道堆东西", "快递被人偷了", "菜都被人抢光了",
+     # Danger words inside a name (火车站 has 着火 in 挨着火车站), a phone call, a flat tyre,
+     # an amount, a room, a bus.
+     "挨着火车站那个院", "靠着火车站", "在火锅店后面", "我在打他电话问问", "电动车没气了",
+     "液化气没气了", "车位被电动车占了", "喝了一瓶啤酒", "瘫在沙发上玩手机", "120平的房子",
+     "我家120室", "公交120路", "孩子的书包没影了", "帮帮我查一下工单"],
 )  # fmt: skip
 def test_ordinary_messages_have_no_hazard(text: str) -> None:
     assert level(text) is Level.NONE
