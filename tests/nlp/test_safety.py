@@ -225,3 +225,27 @@ def test_anything_that_may_be_an_emergency_is_one(
     monkeypatch.setattr(analyzer.model, "probabilities", lambda features: unsure_calm)
     analysis = analyzer.analyze("有点不对劲")
     assert analysis.intent == "other" and analysis.confidence < 0.4
+
+
+# Found by a second review of the rules above: the same words in everyday senses.
+EVERYDAY_SENSES = [
+    "想死你了", "热得人想死", "我家猫要生了", "开水浇花", "喝了半瓶中药", "喝了一瓶药酒",
+    "瘫在那玩手机", "两只猫打成一团", "家里进人了 是亲戚来串门", "小孩翻墙玩", "孩子零花钱没影了",
+    "120万的房子", "我家猫天天躺地上", "长椅上躺着个人在睡觉", "我今天昏昏沉沉的", "天冷手脚冰凉",
+    "刚出生的小猫不睁眼", "工单跟踪一下", "有人抽起来烟了",
+]  # fmt: skip
+# Real danger next to the names the rules leave alone (火车, 火锅, a phone call, a tyre).
+DANGER_NEXT_TO_A_NAME = [
+    "厨房着火锅都烧黑了", "车棚起火车都烧了", "有人在打他 快打电话", "刚把老人抬上车 没气了",
+    "老人被电动车撞了", "上回那个人又来了 正在砸门",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", EVERYDAY_SENSES)
+def test_the_new_rules_words_in_everyday_senses_are_not_strong(text: str) -> None:
+    assert level(text) is not Level.STRONG
+
+
+@pytest.mark.parametrize("text", DANGER_NEXT_TO_A_NAME)
+def test_danger_next_to_a_name_is_still_read(text: str) -> None:
+    assert level(text) is Level.STRONG
