@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.emergency import still_asking_where
 from handlers.places import Place, describe, place_of_resident, place_of_slots
-from handlers.registry import handles, route
+from handlers.registry import handles
 from handlers.reporting import (
     drop_question,
     file_waiting,
@@ -31,9 +32,8 @@ def bind(ctx: Context, turn: Turn) -> Reply:
         # Help needs the emergency's address first; a home bound now is not necessarily
         # where the emergency is, so it is not taken as its address either.
         ctx.dialogue.update()  # the question stands: its 30 minutes start again
-        again = route("remind", "emergency_address")
-        assert again is not None
-        return Reply(f"{ctx.say('binding.after_emergency')}\n{again(ctx, turn).text}")
+        again = still_asking_where(ctx, turn).text
+        return Reply(f"{ctx.say('binding.after_emergency')}\n{again}")
     waiting = waiting_reports(ctx)
     # Photos kept for a report not yet made; the asked report's own are in `waiting`.
     media = [] if state.get("step") == "ask_address" else state.get("pending_media") or []
@@ -84,7 +84,9 @@ def _bind_from(
     if slots.phone:
         resident.phone = slots.phone
     ctx.dialogue.clear()
-    if waiting and media:  # sent while binding: for the report binding answered
+    # Photos kept for no report yet: with the first waiting report if any, else for the next
+    # report (file_waiting sets each filed report's own photos).
+    if waiting and media:
         first, *others = waiting
         kept = [*(first.get("pending_media") or []), *media]
         waiting = [{**first, "pending_media": kept}, *others]
