@@ -164,10 +164,10 @@ def authenticate(
     for an unknown name) when the attempt is let through, none when it is refused. When Redis
     fails, the account's row counts the same way at the ACCOUNT_MAX_FAILURES threshold and
     every such login is logged (see _redis_failed). A name that is no account's is logged as
-    `unknown_name` shows it, keyed with `secret` (the app's secret key)."""
+    `unknown_actor` writes it: a digest keyed with `secret` (the app's secret key)."""
     now = now or utcnow()
     admin = session.scalar(select(AdminUser).where(AdminUser.name == name))
-    actor = f"admin:{admin.name}" if admin is not None else unknown_name(name, secret)
+    actor = f"admin:{admin.name}" if admin is not None else unknown_actor(name, secret)
     held = _database_lock(admin, now)
     if held is not None:
         return _refused(session, actor, network, held)
@@ -197,7 +197,7 @@ def authenticate(
     return Login(None)
 
 
-def unknown_name(name: str, secret: str) -> str:
+def unknown_actor(name: str, secret: str) -> str:
     """The audit log's actor for a name that is no account's: people type their password into
     the name field, so the name is not kept, only a digest keyed with the app's secret (the
     log alone does not let a weak password be guessed back from it). Attempts on one name

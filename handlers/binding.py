@@ -33,7 +33,7 @@ def bind(ctx: Context, turn: Turn) -> Reply:
         # where the emergency is, so it is not taken as its address either.
         ctx.dialogue.update()  # the question stands: its 30 minutes start again
         again = still_asking_where(ctx, turn).text
-        return Reply(f"{ctx.say('binding.after_emergency')}\n{again}")
+        return Reply(f"{ctx.say('binding.emergency_first')}\n{again}")
     waiting = waiting_reports(ctx)
     # Photos kept for a report not yet made; the asked report's own are in `waiting`.
     media = [] if state.get("step") == "ask_address" else state.get("pending_media") or []

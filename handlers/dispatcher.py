@@ -96,12 +96,10 @@ def choose(ctx: Context, turn: Turn) -> registry.Handler:
             return staff
     if word:
         command = registry.route("command", word)
-        if command is not None and step and word == "评价":
-            return _route("builtin", "rate_aside")  # the question waits; asked again after
-        if command is not None:
+        if command is not None and not (step and word == "评价"):
             return command
-    if step and text and _rates_a_case(ctx, text):
-        return _route("builtin", "rate_aside")
+    if step and text and (word == "评价" or _rates_a_case(ctx, text)):
+        return _route("builtin", "rate_aside")  # the question waits; asked again after
     if step and text:
         # Words are read for an emergency, never lost inside another dialogue; a location's
         # label ("…火车站") is an answer to the step, not a cry for help. The emergency
@@ -133,8 +131,8 @@ def choose(ctx: Context, turn: Turn) -> registry.Handler:
 
 def reads_as_new_message(analysis: Any) -> bool:
     """A message the model is sure is a report, a question or an opinion of its own. Address
-    fragments read as `other` ("3号楼", "501", "铝厂小区": above 0.9), and the few that lean
-    to a report stay well under the bar ("3号楼楼道" 0.68, "铝厂小区东门" 0.53)."""
+    fragments and places said in words ("3号楼", "铝厂小区东门", "就在我家楼下") read as `other`
+    (nlp.slots.names_only_a_place)."""
     return analysis.intent in NEW_MESSAGE_INTENTS and analysis.confidence >= NEW_MESSAGE_CONFIDENCE
 
 
@@ -146,7 +144,7 @@ def _first_word(text: str) -> str:
 RATING_RE = re.compile(
     r"^(?:[1-5一二三四五]\s*(?:分|星)?|非常满意|满意|基本满意|不满意|很不满意)[。！!]?$"
 )
-BARE_NUMERAL_RE = re.compile(r"^\s*[1-5一二三四五]\s*[。！!]?\s*$")
+SCORE_ONLY_RE = re.compile(r"^\s*[1-5一二三四五]\s*[。！!]?\s*$")
 
 
 def _looks_like_rating(text: str) -> bool:
@@ -159,7 +157,7 @@ def _rates_a_case(ctx: Context, text: str) -> bool:
     "三") stays the question's: it may be meant as the building asked for."""
     return (
         _looks_like_rating(text)
-        and not BARE_NUMERAL_RE.match(unicodedata.normalize("NFKC", text))
+        and not SCORE_ONLY_RE.match(unicodedata.normalize("NFKC", text))
         and newest_resolved_case(ctx.session, ctx.resident) is not None
     )
 

@@ -30,11 +30,14 @@ from handlers.reporting import (
 )
 from handlers.turn import Context, Reply, Turn
 
-FIRE = re.compile(r"火|烟|燃气|煤气|天然气|气味|爆炸|电线.*(冒|烧)")
+FIRE = re.compile(r"火(?!车|锅|腿|柴|龙果)|烟|燃气|煤气|天然气|气味|爆炸|电线.*(冒|烧)|119")
 # Another matter, while an emergency waits for its address. Not the 也 of reporting.ANOTHER_RE:
 # "门锁也坏了进不去" says more about the emergency ("and the door is locked too").
 _ANOTHER = re.compile("|".join(ANOTHER_WORDS))
-POLICE = re.compile(r"打架|打人|斗殴|持刀|砍|杀|抢|偷|家暴|失踪|走失|不见了|找不到|拐")
+POLICE = re.compile(
+    r"打架|打人|打成一团|斗殴|持刀|砍|杀|抢|偷|贼|撬|砸门|家暴|跟踪|死我|陌生人|进人|翻|失踪|走失|"
+    r"不见了|找不到|没影|拐|110"
+)
 JOIN_WINDOW = timedelta(minutes=30)  # a second call within this adds to the first
 
 
@@ -181,8 +184,7 @@ def new_message_in_emergency(ctx: Context, turn: Turn) -> Reply:
     if about_it:
         _note(ctx, case, turn.text)
     filed = aside(ctx, turn)
-    again = ctx.say("emergency.still_asking", number=case.number)
-    return replace(filed, text=f"{filed.text}\n{again}")
+    return replace(filed, text=f"{filed.text}\n{still_asking_where(ctx, turn).text}")
 
 
 def _leave_question(ctx: Context) -> None:

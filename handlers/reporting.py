@@ -48,8 +48,9 @@ def report(ctx: Context, turn: Turn, intent: str) -> Reply:
         return open_reported(ctx, turn, intent, turn.text, place, slots)
     state = ctx.dialogue.state or {}
     if len(state.get("queued") or []) > QUEUE_LIMIT:
-        # Only after binding was given up: the report it answered waits as well. The
-        # resident is asked about the waiting ones first (`then_next`, by the caller).
+        # More wait than a question's queue holds (binding given up, or an emergency opened,
+        # while a report was asked about: it waits as well). The resident is asked about the
+        # waiting ones first (`then_next`, by the caller).
         what = ctx.say(f"intent.{intent}")
         return Reply(ctx.say("report.queue_full", what=what), intent=intent)
     ctx.dialogue.start(

@@ -80,7 +80,7 @@ STRONG_RULES: dict[str, str] = {
                           PERSON + ".{0,4}倒在.{0,4}(?:楼道|楼梯|路边|门口|院里|地上|卫生间|厕所)",
                           "躺在.{0,6}(?:地|楼梯|楼道|路边|门口|楼下|院里)", "一动不动",
                           "(?:躺|倒).{0,6}不动了", PERSON + "不动了", "倒下了", "起不来",
-                          "躺.{0,2}地上", "躺着(?:一)?个人", "(?:叫|喊|拍|咋叫).{0,4}不睁眼",
+                          "躺.{0,2}地上", "躺着(?:一)?个人", "(?:叫|喊|拍).{0,4}不睁眼",
                           "瘫(?:在|倒在)?(?:那|地上?)(?!的).{0,4}(?:不动|起不来|叫不|没反应|不睁眼)",
                           "shuaidao", "yundao"),
     "medical": _alt("心脏病(?:犯|发作|发了)", "心梗", "心绞痛", "脑梗", "脑溢血", "中风",
@@ -115,14 +115,14 @@ STRONG_RULES: dict[str, str] = {
                      "(?:要|想)跳(?!舞|广场|绳)",
                      # A robbery, or a theft under way (a theft that is over is a dispute);
                      # a parking place taken (抢车位) or power tapped (偷电) is no robbery.
-                     ROBBED + "[^，。,]{0,4}(?:被人?|让人|叫人)抢(?!光|完|购)",
+                     ROBBED + ".{0,4}(?:被人?|让人|叫人)抢(?!光|完|购)",
                      "抢(?:了|走)(?:我|他|她|老人|孩子)?的?" + ROBBED,
                      "有人(?:在|正在)?抢" + ROBBED,
                      "有人(?:在|正在)?偷" + STOLEN, "(?:进了?|抓|有)小偷",
-                     "(?:弄|杀|砍|打)死我", "要(?:弄|杀|砍)死", "跟踪我", "被人?跟踪",
+                     "(?:弄|杀|砍|打)死我", "要(?:弄|砍)死", "跟踪我", "被人?跟踪",
                      "(?<!雪仗)(?<![猫狗])打[成作]一团(?!.{0,4}(?:玩|热闹))",
-                     "家里?进了?(?:陌生|生|坏)?人了?$", "家里?进了?(?:陌生|生|坏)人",
-                     "(?:有人|小偷|贼|陌生人|男的|坏人).{0,4}翻(?:我家|窗户|窗|墙|阳台)"),
+                     "家里?进了?人了?$", "家里?进了?(?:陌生|生|坏)人",
+                     "(?:有人|小偷|贼|陌生人|男的|坏人).{0,4}翻(?:我家|窗|墙|阳台)"),
     "missing_person": _alt("走丢", "走失", "失踪", "人不见了", "迷路",
                            "(?:孩子|小孩|老人|我爸|我妈|老伴|儿子|女儿)[^的]{0,12}?"
                            "(?:不见了|找不到了|丢了)",
@@ -147,12 +147,12 @@ STRONG_RULES: dict[str, str] = {
                            "从.{0,4}(?:楼上|窗户|楼).{0,3}(?:掉|摔|跳)",
                            "(?:砸|压)(?:到|伤|住)了?人",
                            "压着人", "(?:房子|楼房?|阳台|墙|屋顶|房顶)(?:塌|倒塌|垮)", "还在掉",
-                           "楼在晃", "爆炸", "(?<!气)炸了", "被车撞", "咬人", "被狗咬"),
+                           "楼在晃", "爆炸", "(?<!气)炸了", "咬人", "被狗咬"),
     "emergency_number": r"(?:打|叫|拨|快|喊)个?(?:120|119|110)|^(?:120|119|110)+$|救护车|"
                         r"(?:快|赶紧|帮忙|马上)报警|"
                         # 120 快, 楼下 120: not an amount (120平, 电费120) or a room (3号楼120)
-                        r"^(?:120|119|110)(?:快|来|啊|呀|$)|"
-                        r"(?:楼下|楼上|门口|院里|小区|[东西南北]门|家里|这里|这边|快)"
+                        r"^(?:120|119|110)(?:快|来|啊|呀)|"
+                        r"(?:楼下|楼上|门口|院里|小区|[东西南北]门|家里|这里|这边)"
                         r"(?:120|119|110)$",
 }
 
@@ -219,19 +219,19 @@ _THING_LOST = (f"{_CARRIED}(?P<thing>{_KINDS}?{_THINGS})"
 # it is, when or where. Owned (孩子家的狗) or lost (老人把钥匙弄丢了) is never a going. The writer
 # (我) and anyone (人) go unreported; a run of person words is one person (孩子他爸), whose name
 # may end in 子, 太, 婆 or 们 (小孩子).
-_MISSABLE = re.compile(_alt(*(p for p in _PEOPLE if p not in ("人", "我"))) + "+")
+_MISSABLE = re.compile(OTHERS + "+")
 _OWNED = re.compile("[子太婆们]?(?:家里?)?的?(?:那|这)?个?|.*把")
 _WENT = re.compile("和|跟|与|同|带|牵|领|坐|骑|去|出去|走|一起|一块")
 _REACH = 12  # as far before the thing as the missing_person rule reaches
 # Things whose names hold a danger word: 挨着火车站 (着火), 火锅店, 在打他电话 (在打他),
 # 电动车没气了 (没气了), 被电动车占了 (被电).
-_NAMES_ONLY = _alt("[挨靠沿坐顺朝对]着火车", "(?<![着起失冒大明点])火(?:车|锅|腿|柴|龙果)",
+_NO_DANGER = _alt("[挨靠沿坐顺朝对]着火车", "(?<![着起失冒大明点])火(?:车|锅|腿|柴|龙果)",
                    "在?打[他她你我]?的?电话",
-                   "(?:电动车|自行车|电瓶车|车胎|轮胎|车子|胎|气|罐|瓶|球)没气了",
+                   "(?:电动车|自行车|电瓶车|车子|胎|气|罐|瓶|球)没气了",
                    "被电(?:动车|瓶车|瓶|车)(?:占|停|堵|挡)",
                    "(?:猫|狗|大黄)(?:天天|又|在)?躺(?:在)?(?:地上|院里|楼下)",
                    "躺(?:着一?个人|在.{0,6}|.{0,2}地上)在?(?:睡觉|晒太阳|午睡|耍赖|玩)")
-_UNLIT_RE = re.compile(f"(?=({_UNLIT}|{_NAMES_ONLY}))")  # a lookahead: overlaps found too
+_NO_DANGER_RE = re.compile(f"(?=({_UNLIT}|{_NO_DANGER}))")  # a lookahead: overlaps found too
 _THING_LOST_RE = re.compile(f"(?=({_THING_LOST}))")
 # fmt: on
 
@@ -284,7 +284,7 @@ class _Harmless:
         danger (着火, 丢了), are the phrase's and say what the phrase says."""
         if self._spans is None:
             text = self._text
-            self._spans = [m.span(1) for m in _UNLIT_RE.finditer(text)] + [
+            self._spans = [m.span(1) for m in _NO_DANGER_RE.finditer(text)] + [
                 m.span(1)
                 for m in _THING_LOST_RE.finditer(text)
                 if _nobody_else_lost(text, m.start("thing"))

@@ -49,8 +49,7 @@ class Analysis:
     confidence: float
     slots: Slots = field(default_factory=Slots)
     # The safety rule that read danger in the words ("fire", "violence" …; "" for none): an
-    # emergency with no rule is the model's reading alone. For logs and for people reading
-    # the classifier's output.
+    # emergency with no rule is the model's reading alone. Shown by `python -m nlp classify`.
     rule: str = ""
 
     def as_dict(self) -> dict:

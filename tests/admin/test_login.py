@@ -496,7 +496,7 @@ def test_an_unknown_name_is_not_written_out(
     assert typed not in written and typed.lower() not in written
     assert not [r for r in caplog.records if typed in r.getMessage()]
     first, again, other, while_down = actors
-    assert first == again == while_down == accounts.unknown_name(typed, settings.secret_key)
+    assert first == again == while_down == accounts.unknown_actor(typed, settings.secret_key)
     assert other != first and other.startswith("login:unknown-")
     # A known name stays readable.
     assert log_in(client_at(app, ATTACKER), "tbbl", "wrong-password")[0] == 401
