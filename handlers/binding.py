@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.emergency import still_asking_where
 from handlers.places import Place, describe, place_of_resident, place_of_slots
 from handlers.registry import handles
 from handlers.reporting import (
+    ask_again,
+    courtyard_names,
     drop_question,
+    end_question,
     file_waiting,
     give_up,
     held_case,
@@ -31,9 +33,7 @@ def bind(ctx: Context, turn: Turn) -> Reply:
     if state.get("step") == "emergency_address" and held_case(ctx) is not None:
         # Help needs the emergency's address first; a home bound now is not necessarily
         # where the emergency is, so it is not taken as its address either.
-        ctx.dialogue.update()  # the question stands: its 30 minutes start again
-        again = still_asking_where(ctx, turn).text
-        return Reply(f"{ctx.say('binding.emergency_first')}\n{again}")
+        return Reply(f"{ctx.say('binding.emergency_first')}\n{ask_again(ctx, turn)}")
     waiting = waiting_reports(ctx)
     # Photos kept for a report not yet made; the asked report's own are in `waiting`.
     media = [] if state.get("step") == "ask_address" else state.get("pending_media") or []
@@ -53,7 +53,7 @@ def bind_answer(ctx: Context, turn: Turn) -> Reply:
 def still_binding(ctx: Context, turn: Turn) -> Reply:
     place = (ctx.dialogue.state or {}).get("place") or {}
     key = "binding.ask_building" if place.get("courtyard") else "binding.ask"
-    return Reply(ctx.say(key, courtyards=_names(ctx)))
+    return Reply(ctx.say(key, courtyards=courtyard_names(ctx)))
 
 
 # A report, question or opinion instead of the address: binding is optional and the resident
@@ -124,14 +124,7 @@ def cancel(ctx: Context, turn: Turn) -> Reply:
     and the next is asked about."""
     state = ctx.dialogue.state or {}
     if state.get("step") is None or not state.get("queued"):
-        ctx.dialogue.clear()
-        if state.get("step") in (None, "bind") and state.get("pending_media"):
-            # Photos kept for the next report are not what was asked; they stay.
-            ctx.dialogue.update(pending_media=state["pending_media"])
+        end_question(ctx)  # photos kept for the next report were not what was asked
         had = state.get("step") is not None
         return Reply(ctx.say("dialogue.cancelled" if had else "dialogue.nothing_to_cancel"))
     return then_next(ctx, Reply(drop_question(ctx)))
-
-
-def _names(ctx: Context) -> str:
-    return "、".join(unit.name for unit in ctx.org.courtyards[:6])

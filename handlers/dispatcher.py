@@ -155,9 +155,10 @@ def _rates_a_case(ctx: Context, text: str) -> bool:
     """Whether a message sent while a question waits is a rating, not an answer: it reads as
     one ("5分", "满意") and the resident has a case waiting for its rating. A bare number ("3",
     "三") stays the question's: it may be meant as the building asked for."""
+    plain = unicodedata.normalize("NFKC", text)  # full-width ５ too
     return (
-        _looks_like_rating(text)
-        and not SCORE_ONLY_RE.match(unicodedata.normalize("NFKC", text))
+        RATING_RE.match(plain) is not None
+        and SCORE_ONLY_RE.match(plain) is None
         and newest_resolved_case(ctx.session, ctx.resident) is not None
     )
 

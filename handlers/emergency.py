@@ -19,6 +19,7 @@ from handlers.reporting import (
     aside,
     attach_pending,
     attach_turn_media,
+    end_question,
     give_up,
     held_case,
     holder_of,
@@ -190,13 +191,7 @@ def new_message_in_emergency(ctx: Context, turn: Turn) -> Reply:
 def _leave_question(ctx: Context) -> None:
     """The emergency's question is over; the reports waiting behind it still wait, and so do
     photos kept for the next report (sent after the emergency was over)."""
-    state = ctx.dialogue.state or {}
-    waiting = waiting_reports(ctx)
-    ctx.dialogue.clear()
-    if waiting:
-        ctx.dialogue.update(queued=waiting)
-    if state.get("pending_media"):
-        ctx.dialogue.update(pending_media=state["pending_media"])
+    end_question(ctx, waiting_reports(ctx))
 
 
 def _located(ctx: Context, turn: Turn, case: Case, place: Place) -> Reply:

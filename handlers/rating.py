@@ -10,7 +10,8 @@ from dataclasses import replace
 from cases import lifecycle
 from cases.followups import Followup
 from cases.queries import case_by_number, newest_resolved_case
-from handlers.registry import handles, route
+from handlers.registry import handles
+from handlers.reporting import ask_again
 from handlers.turn import Context, Reply, Turn
 
 WORDS = {"非常满意": 5, "满意": 4, "基本满意": 3, "不满意": 2, "很不满意": 1}
@@ -62,7 +63,5 @@ def rate_aside(ctx: Context, turn: Turn) -> Reply:
     emergency is over ends, and the next waiting report is asked about). There a bare number
     answers the question, so a score is asked for as "5分"."""
     reply = rate(ctx, turn, ask="rating.ask_in_dialogue")
-    ctx.dialogue.update()  # the question stands: its 30 minutes start again
-    remind = route("remind", str((ctx.dialogue.state or {}).get("step")))
-    again = remind(ctx, turn).text if remind is not None else ""
+    again = ask_again(ctx, turn)
     return replace(reply, text=f"{reply.text}\n{again}") if again else reply

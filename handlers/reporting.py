@@ -18,7 +18,7 @@ from cases.models import Attachment, Case
 from cases.queries import CaseLine
 from handlers.fallback import classify
 from handlers.places import Place, describe, place_of_resident, place_of_slots
-from handlers.registry import handles
+from handlers.registry import handles, route
 from handlers.turn import Context, Location, Reply, Turn
 
 ASK_LIMIT = 3  # after this many answers without an address, say how to write one
@@ -84,10 +84,7 @@ def _answer(ctx: Context, turn: Turn, *, more_words: bool) -> Reply:
     if more_words:
         text = turn.text if text in turn.text else f"{text} {turn.text}"
     if place.complete:
-        ctx.dialogue.clear()
-        ctx.dialogue.update(
-            pending_media=state.get("pending_media", []), queued=state.get("queued", [])
-        )
+        end_question(ctx, keep_media=True)  # the answered report's photos: attached below
         opened = open_reported(
             ctx,
             turn,
@@ -104,7 +101,7 @@ def _answer(ctx: Context, turn: Turn, *, more_words: bool) -> Reply:
     tries = int(state.get("tries", 0)) + 1
     ctx.dialogue.update(place=place.as_dict(), tries=tries, text=text)
     key = "report.ask_address_again" if tries < ASK_LIMIT else "report.ask_address_example"
-    return Reply(ctx.say(key, courtyards=_courtyard_names(ctx)), intent=intent)
+    return Reply(ctx.say(key, courtyards=courtyard_names(ctx)), intent=intent)
 
 
 @handles("remind", "ask_address")
@@ -190,18 +187,40 @@ def drop_question(ctx: Context) -> str:
     """The question asked now is dropped, and with it the report asked about; the reports
     waiting their turn stay (the bot said 已记下), for `then_next` to ask about. Returns the
     line that says what was dropped."""
-    state = ctx.dialogue.state or {}
-    ctx.dialogue.clear()
-    if state.get("queued"):
-        ctx.dialogue.update(queued=state["queued"])
+    state = end_question(ctx)
     if state.get("step") == "bind":  # binding is optional: given up, nothing bound
-        if state.get("pending_media"):  # sent while binding: the next report's
-            ctx.dialogue.update(pending_media=state["pending_media"])
         return ctx.say("binding.given_up")
     if state.get("step") != "ask_address":
         return ctx.say("dialogue.cancelled")
     what = ctx.say(f"intent.{state.get('intent', 'repair')}")
     return ctx.say("report.given_up", what=what, text=short_text(str(state.get("text", ""))))
+
+
+def end_question(
+    ctx: Context, queued: list[dict[str, Any]] | None = None, *, keep_media: bool = False
+) -> dict[str, Any]:
+    """End the question asked now and return the dialogue as it was. What waits stays: the
+    reports queued (`queued` when given: `waiting_reports` read before), and the photos kept
+    for the next report. The photos of a report asked about go with it (into `queued` by
+    `waiting_reports`, or dropped with it), unless `keep_media`: the answered report's, for
+    `open_reported` to attach."""
+    state = ctx.dialogue.state or {}
+    ctx.dialogue.clear()
+    kept: dict[str, Any] = {"queued": state.get("queued") if queued is None else queued}
+    if keep_media or state.get("step") != "ask_address":
+        kept["pending_media"] = state.get("pending_media")
+    kept = {name: value for name, value in kept.items() if value}
+    if kept:
+        ctx.dialogue.update(**kept)
+    return state
+
+
+def ask_again(ctx: Context, turn: Turn) -> str:
+    """The question waiting now, asked again after a message answered aside (its "remind"
+    route); its 30 minutes start again."""
+    ctx.dialogue.update()
+    remind = route("remind", str(ctx.dialogue.step))
+    return remind(ctx, turn).text if remind is not None else ""
 
 
 def waiting_reports(ctx: Context) -> list[dict[str, Any]]:
@@ -416,7 +435,8 @@ def attach_pending(ctx: Context, case: Case) -> list[Followup]:
     return followups
 
 
-def _courtyard_names(ctx: Context) -> str:
+def courtyard_names(ctx: Context) -> str:
+    """The first courtyards served, named in a question about where."""
     return "、".join(unit.name for unit in ctx.org.courtyards[:6])
 
 

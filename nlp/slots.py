@@ -84,7 +84,8 @@ def find_slots(text: str, courtyards: CourtyardMatcher) -> Found:
 
 
 # The words of a place said in words: where in the compound or the building, which way, how
-# near, and the little words around them. Longest first, so 楼下 goes before 楼.
+# near, and the little words around them. Longest first, so that 楼道 is read whole (道 alone
+# is no place word).
 _PLACE_WORDS = (
     "我们家", "我家", "俺家", "咱家", "自家", "家里", "家", "我们", "我住的", "住的", "住在",
     "住", "就在", "就是", "是在", "在", "就", "是", "的", "那个", "这个", "那栋", "这栋", "那",

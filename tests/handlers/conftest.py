@@ -51,6 +51,11 @@ def case_of(db: Database, number: str) -> Case:
         return case
 
 
+def send_photo(phone: Phone, media_id: str) -> str:
+    """Send a photo with `media_id`; the reply."""
+    return phone.send_xml(phone.sim.message(phone.openid, "image", MediaId=media_id))
+
+
 def media_of(db: Database, number: str) -> list[str | None]:
     """The MediaIds attached to case `number`, in order."""
     return [a.media_id for a in case_of(db, number).attachments]

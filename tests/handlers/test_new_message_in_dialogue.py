@@ -9,7 +9,15 @@ from sqlalchemy import select
 
 from cases.db import Database
 from cases.models import Resident
-from tests.handlers.conftest import case_of, cases_of, media_of, notes_of, number_in, play
+from tests.handlers.conftest import (
+    case_of,
+    cases_of,
+    media_of,
+    notes_of,
+    number_in,
+    play,
+    send_photo,
+)
 from tests.live import Phone
 
 
@@ -334,7 +342,7 @@ def test_a_photo_of_the_report_asked_about_stays_with_it_behind_an_emergency(
     resident: Phone, db: Database
 ) -> None:
     play(resident, [("楼道灯坏了", "哪个小区")])
-    resident.send_xml(resident.sim.message(resident.openid, "image", MediaId="LIGHTPHOTO"))
+    send_photo(resident, "LIGHTPHOTO")
     play(
         resident,
         [
@@ -446,7 +454,7 @@ def test_guided_binding_keeps_every_waiting_report_with_its_photo(
     resident: Phone, db: Database
 ) -> None:
     play(resident, [("楼道灯坏了", "哪个小区")])
-    resident.send_xml(resident.sim.message(resident.openid, "image", MediaId="LIGHTPHOTO"))
+    send_photo(resident, "LIGHTPHOTO")
     play(
         resident,
         [
@@ -498,10 +506,6 @@ def test_a_waiting_report_in_another_courtyard_than_home_is_asked_about(
     )
     [case] = cases_of(db, resident.openid)
     assert (case.courtyard, case.building) == ("tbl191", "4")
-
-
-def send_photo(resident: Phone, media_id: str) -> str:
-    return resident.send_xml(resident.sim.message(resident.openid, "image", MediaId=media_id))
 
 
 def test_binding_waits_while_an_emergency_asks_where(resident: Phone, db: Database) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from cases import lifecycle
 from cases.db import Database
 from cases.models import Case, Opinion, Resident
-from tests.handlers.conftest import case_of, number_in, play
+from tests.handlers.conftest import case_of, number_in, play, send_photo
 from tests.live import Phone
 
 
@@ -135,7 +135,7 @@ def test_photo_attaches_to_newest_case(resident: Phone, db: Database) -> None:
 
 
 def test_photo_before_words_is_kept_for_the_report(resident: Phone, db: Database) -> None:
-    reply = resident.send_xml(resident.sim.message(resident.openid, "image", MediaId="M0"))
+    reply = send_photo(resident, "M0")
     assert "已收到照片" in reply
     [opened] = play(resident, [("铝厂小区3号楼门禁坏了", "工单号")])
     assert [a.media_id for a in case_of(db, number_in(opened)).attachments] == ["M0"]
@@ -148,9 +148,7 @@ def test_photos_sent_in_a_burst_are_all_kept(resident: Phone, db: Database) -> N
     replies: list[str] = []
     senders = [
         threading.Thread(
-            target=lambda media: replies.append(
-                resident.send_xml(resident.sim.message(resident.openid, "image", MediaId=media))
-            ),
+            target=lambda media: replies.append(send_photo(resident, media)),
             args=(media,),
         )
         for media in photos
@@ -252,7 +250,7 @@ def test_a_photo_sent_while_asked_where_goes_with_that_report(
 ) -> None:
     [repair] = play(resident, [("铝厂小区3号楼楼道灯坏了", "工单号")])
     play(resident, [("楼上天天半夜噪音", "哪个小区")])
-    reply = resident.send_xml(resident.sim.message(resident.openid, "image", MediaId="NOISE"))
+    reply = send_photo(resident, "NOISE")
     assert "已收到照片" in reply
     [dispute] = play(resident, [("铝厂小区2号楼", "工单号")])
     assert [a.media_id for a in case_of(db, number_in(dispute)).attachments] == ["NOISE"]

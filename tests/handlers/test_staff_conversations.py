@@ -8,7 +8,7 @@ from sqlalchemy import select
 from cases.db import Database
 from cases.models import Case
 from config.settings import Settings
-from tests.handlers.conftest import case_of, number_in, play
+from tests.handlers.conftest import case_of, number_in, play, send_photo
 from tests.live import Phone
 
 
@@ -201,7 +201,7 @@ def test_a_photo_kept_after_the_emergency_was_over_survives_a_rating(
         emergency = session.scalar(select(Case).where(Case.number == number_in(replies[-1])))
         assert emergency is not None
         emergency.status = "closed"
-    sent = resident.send_xml(resident.sim.message(resident.openid, "image", MediaId="LATEPHOTO"))
+    sent = send_photo(resident, "LATEPHOTO")
     assert "已收到" in sent
     replies = play(resident, [("5分", "感谢您的评价"), ("铝厂小区3号楼下水道堵了", "工单号")])
     drain = case_of(db, number_in(replies[-1]))
